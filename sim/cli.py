@@ -1,0 +1,136 @@
+"""Command line (Hydra): ``python -m sim`` runs one scenario, ``python -m sim.compare`` several.
+
+    python -m sim scenario=integrated replications=10 seed=1 population.size=50000
+    python -m sim.compare scenarios=[fragmented,integrated] replications=10
+    python -m sim -m scenario=fragmented,integrated acute.beds=300,340   # a sweep
+
+Both print a summary table and write a results folder (see README). User mistakes print one
+clear message and exit with status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import pandas as pd
+from omegaconf import DictConfig, OmegaConf
+
+from .config import (
+    RUN_CONTROL_KEYS,
+    SCENARIO_DIR,
+    check_override_keys,
+    default_dict,
+    load_scenario,
+    validate,
+)
+from .errors import ConfigError, ReplicationError
+
+_registered = False
+
+
+def register_schema() -> None:
+    """Give Hydra the parameter defaults from the schema as the config named 'schema'."""
+    global _registered
+    if _registered:
+        return
+    from hydra.core.config_store import ConfigStore
+
+    ConfigStore.instance().store(name="schema", node=default_dict())
+    _registered = True
+
+
+def _model_overrides() -> list[str]:
+    from hydra.core.hydra_config import HydraConfig
+
+    out = []
+    for text in HydraConfig.get().overrides.task:
+        key = text.split("=", 1)[0].lstrip("+~")
+        if key.split(".")[0] not in RUN_CONTROL_KEYS:
+            out.append(text)
+    return out
+
+
+def _print_table(frame: pd.DataFrame) -> None:
+    with pd.option_context("display.max_rows", 200, "display.width", 160,
+                           "display.float_format", "{:,.3f}".format):
+        print(frame.to_string())
+
+
+def _fail(exc: Exception) -> None:
+    print(f"error: {exc}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+def run_main(cfg: DictConfig) -> None:
+    from hydra.core.hydra_config import HydraConfig
+
+    from .results_io import write_results
+    from .runner import run
+
+    try:
+        data = OmegaConf.to_container(cfg, resolve=True)
+        model = {k: v for k, v in data.items() if k not in RUN_CONTROL_KEYS}
+        choice = HydraConfig.get().runtime.choices.get("scenario")
+        model.setdefault("name", choice or "custom")
+        params = validate(model, label=f"scenario {choice!r}")
+        res = run(params, replications=int(cfg.replications), seed=int(cfg.seed),
+                  workers=int(cfg.workers), on_error="keep")
+    except ConfigError as exc:
+        _fail(exc)
+        return
+    _print_table(res.summary())
+    folder = write_results(res, root=cfg.output_dir,
+                           extra_manifest={"overrides": list(HydraConfig.get().overrides.task)})
+    print(f"\nresults written to {folder}")
+    if res.failures:
+        for f in res.failures:
+            print(f"replication {f.replication} (seed {f.seed}) failed: {f.error}",
+                  file=sys.stderr)
+        raise SystemExit(1)
+
+
+def compare_main(cfg: DictConfig) -> None:
+    from hydra.core.hydra_config import HydraConfig
+
+    from .results_io import write_comparison
+    from .runner import compare
+
+    try:
+        names = list(cfg.scenarios)
+        overrides = _model_overrides()
+        scenarios = {name: load_scenario(name, overrides=overrides) for name in names}
+        cmp = compare(scenarios, replications=int(cfg.replications), seed=int(cfg.seed),
+                      workers=int(cfg.workers), baseline=cfg.baseline)
+    except (ConfigError, ReplicationError) as exc:
+        _fail(exc)
+        return
+    _print_table(cmp.summary())
+    print()
+    _print_table(cmp.differences()[["difference", "ci_low", "ci_high", "relative", "n"]])
+    folder = write_comparison(cmp, root=cfg.output_dir, extra_manifest={
+        "overrides": list(HydraConfig.get().overrides.task)})
+    print(f"\nresults written to {folder}")
+
+
+def _hydra_entry(task, config_name: str) -> None:
+    import hydra
+
+    register_schema()
+    try:
+        check_override_keys(sys.argv[1:])
+    except ConfigError as exc:
+        _fail(exc)
+    main = hydra.main(version_base=None, config_path=str(SCENARIO_DIR),
+                      config_name=config_name)(task)
+    try:
+        main()
+    except ConfigError as exc:
+        _fail(exc)
+
+
+def main() -> None:
+    _hydra_entry(run_main, "config")
+
+
+def main_compare() -> None:
+    _hydra_entry(compare_main, "compare")

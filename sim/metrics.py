@@ -1,0 +1,152 @@
+"""Key performance indicators of one replication, with the names fixed in the design.
+
+All values cover the results period only. Costs are split by payer (NHS, local authority,
+pooled budget) and by service.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+from .population import ACUTE, CARE_HOME, ED, INTERMEDIATE_CARE
+
+if TYPE_CHECKING:
+    from .engine import Model
+
+# The contract: the API, CLI, app and reports use exactly these names, in this order.
+METRICS = (
+    "emergency_admissions",
+    "readmissions_30d",
+    "acute_bed_days",
+    "delayed_discharge_days",
+    "mean_delayed_patients",
+    "mean_delay_days",
+    "ed_boarding_hours",
+    "acute_occupancy",
+    "care_home_admissions",
+    "reablement_at_home_91d",
+    "assessments_per_discharge",
+    "days_at_home",
+    "deaths",
+    "cost_total",
+    "cost_nhs",
+    "cost_local_authority",
+    "cost_pooled",
+)
+
+METRIC_INFO = {
+    "emergency_admissions": ("Emergency admissions", "count", "lower"),
+    "readmissions_30d": ("Readmissions within 30 days", "count", "lower"),
+    "acute_bed_days": ("Acute bed days", "days", "lower"),
+    "delayed_discharge_days": ("Delayed discharge days", "days", "lower"),
+    "mean_delayed_patients": ("People medically fit but still in hospital (daily mean)",
+                              "people", "lower"),
+    "mean_delay_days": ("Mean delay per discharge", "days", "lower"),
+    "ed_boarding_hours": ("Hours waiting in A&E for a bed", "hours", "lower"),
+    "acute_occupancy": ("Acute bed occupancy", "share", "lower"),
+    "care_home_admissions": ("Permanent care home admissions", "count", "lower"),
+    "reablement_at_home_91d": ("At home 91 days after reablement (ASCOF 2B)", "share", "higher"),
+    "assessments_per_discharge": ("Assessments per supported discharge", "count", "lower"),
+    "days_at_home": ("Days at home per person per year", "days", "higher"),
+    "deaths": ("Deaths", "count", "lower"),
+    "cost_total": ("Total cost", "GBP", "lower"),
+    "cost_nhs": ("Cost to the NHS", "GBP", "lower"),
+    "cost_local_authority": ("Cost to the council", "GBP", "lower"),
+    "cost_pooled": ("Cost to the pooled budget", "GBP", "lower"),
+}
+
+
+def compute_kpis(m: Model) -> dict[str, float]:
+    rec = m.rec
+    p = m.p
+    span = max(m.stopped_at - m.start, 0.0)
+    c = rec.counts
+    tr = rec.trackers
+    costs = p.costs
+    nan = math.nan
+
+    acute_days = m.hospital.beds.tracker.area
+    delayed_days = m.delayed.area
+    boarding_days = m.loc[ED].area + m.anonymous_boarding.area
+
+    # Continuous costs from the time integrals.
+    rec.cost("acute", "nhs", (acute_days - delayed_days) * costs.acute_bed_day, m.start)
+    rec.cost("delayed_discharge", "nhs", delayed_days * costs.delayed_bed_day, m.start)
+    m.book_pooled_cost("intermediate_care", "nhs",
+                       m.intermediate_care.beds.tracker.area * costs.intermediate_care_bed_day,
+                       m.start)
+    m.book_pooled_cost("home_care", "local_authority",
+                       m.home_care.hours.tracker.area / 7.0 * costs.home_care_hour, m.start)
+    rec.cost("bridging_care", "nhs", m.bridging.area * costs.bridging_care_day, m.start)
+    share = p.care_home.council_funded_share
+    for kind, week in (("residential", costs.residential_week), ("nursing", costs.nursing_week)):
+        other = tr.get(f"residents_{kind}_other")
+        chc = tr.get(f"residents_{kind}_chc")
+        if other is not None:
+            rec.cost("care_home", "local_authority", other.area / 7.0 * week * share, m.start)
+            if kind == "nursing":
+                rec.cost("care_home", "nhs",
+                         other.area / 7.0 * costs.nursing_care_contribution_week, m.start)
+        if chc is not None:
+            rec.cost("care_home", "nhs", chc.area / 7.0 * week, m.start)
+    rec.cost("key_worker", "nhs",
+             m.key_workers.area * p.levers.key_worker_cost_per_person_year / 365.0, m.start)
+    if p.levers.neighbourhood_team:
+        rec.cost("neighbourhood_team", "nhs",
+                 p.levers.neighbourhood_team_cost_per_1000_per_year
+                 * p.population.projected_size / 1000.0
+                 * span / 365.0, m.start)
+
+    by_payer = {"nhs": 0.0, "local_authority": 0.0, "pooled": 0.0}
+    for (_, payer), amount in rec.costs.items():
+        by_payer[payer] += amount
+
+    alive_days = m.alive.area
+    away_days = (m.loc[ED].area + m.loc[ACUTE].area + m.loc[INTERMEDIATE_CARE].area
+                 + m.loc[CARE_HOME].area)
+    supported = c.get("supported_discharges", 0.0)
+    delays = rec.delays_completed
+    ascof = rec.ascof_outcomes
+
+    kpis = {
+        "emergency_admissions": c.get("emergency_admissions", 0.0),
+        "readmissions_30d": c.get("readmissions_30d", 0.0),
+        "acute_bed_days": acute_days,
+        "delayed_discharge_days": delayed_days,
+        "mean_delayed_patients": delayed_days / span if span else nan,
+        "mean_delay_days": sum(delays) / len(delays) if delays else nan,
+        "ed_boarding_hours": boarding_days * 24.0,
+        "acute_occupancy": (acute_days / (span * p.acute.beds)
+                            if span and p.acute.beds else nan),
+        "care_home_admissions": c.get("care_home_admissions", 0.0),
+        "reablement_at_home_91d": sum(ascof) / len(ascof) if ascof else nan,
+        "assessments_per_discharge": c.get("assessments", 0.0) / supported if supported else nan,
+        "days_at_home": 365.0 * (alive_days - away_days) / alive_days if alive_days else nan,
+        "deaths": c.get("deaths", 0.0),
+        "cost_total": sum(by_payer.values()),
+        "cost_nhs": by_payer["nhs"],
+        "cost_local_authority": by_payer["local_authority"],
+        "cost_pooled": by_payer["pooled"],
+    }
+    # Diagnostics beyond the contract (verification, calibration, the app's flow chart).
+    admitted = c.get("acute_arrivals", 0.0)
+    kpis.update({
+        "population_mean": alive_days / span if span else nan,
+        "ae_attendances": c.get("ae_attendances", 0.0),
+        "acute_arrivals": admitted,
+        "acute_waited_share": c.get("acute_waited", 0.0) / admitted if admitted else nan,
+        "acute_diverted_share": (c.get("acute_diverted", 0.0) / admitted) if admitted else nan,
+        "acute_mean_wait_days": c.get("acute_wait_days", 0.0) / admitted if admitted else nan,
+        "acute_mean_los_days": (c.get("acute_los_days", 0.0) / c["acute_discharges"]
+                                if c.get("acute_discharges") else nan),
+        "supported_discharges": supported,
+        "pathway_escalations": c.get("pathway_escalations", 0.0),
+        "reablement_starts": c.get("reablement_starts", 0.0),
+        "intermediate_care_admissions": c.get("intermediate_care_admissions", 0.0),
+        "deaths_hospital": c.get("deaths_hospital", 0.0),
+        "unstable": 1.0 if m.unstable else 0.0,
+    })
+    for name in ("P0", "P1", "P2", "P3", "P3_back"):
+        kpis[f"pathway_{name}"] = c.get(f"pathway_{name}", 0.0)
+    return kpis

@@ -1,0 +1,942 @@
+"""The parameter schema: every setting the model accepts, with unit, range, default and source.
+
+This is the single source of truth for defaults. The Hydra config tree, the app's widgets and
+the documentation's parameter table are all generated from these classes, so they cannot drift.
+
+Conventions
+-----------
+* Time is in days unless a name says otherwise (``_per_year``, ``_per_week``, ``_hours``).
+* Rates are per person per year unless stated.
+* ``evidence`` grades the source: ``strong`` (national statistics or a systematic review),
+  ``moderate`` (a single good study or official estimate), ``weak`` (an assumption or a local
+  figure; treat the result as a what-if, not a forecast).
+* Effects whose published evidence is weak or contradictory are :class:`UncertainEffect`:
+  one value is drawn per replication from Normal(mean, sd) truncated to the range, so the
+  uncertainty about the effect is carried into the confidence intervals.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Evidence = Literal["strong", "moderate", "weak"]
+
+
+def param(
+    default: Any,
+    *,
+    unit: str,
+    description: str,
+    source: str,
+    ge: float | None = None,
+    le: float | None = None,
+    evidence: Evidence = "moderate",
+    mechanism: str | None = None,
+    group: str | None = None,
+) -> Any:
+    """A documented field: the schema, the app and the docs read unit, source and range here."""
+    extra: dict[str, Any] = {"unit": unit, "source": source, "evidence": evidence}
+    if mechanism:
+        extra["mechanism"] = mechanism
+    if group:
+        extra["group"] = group
+    return Field(default, ge=ge, le=le, description=description, json_schema_extra=extra)
+
+
+class Block(BaseModel):
+    """Base for every config block: unknown keys are errors, assignments are validated."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class UncertainEffect(Block):
+    """A relative effect with its uncertainty, drawn once per replication.
+
+    ``mean`` and ``sd`` are relative changes (-0.10 means 10% fewer). The draw is truncated to
+    [low, high] so a replication never uses an effect outside the plausible range.
+    """
+
+    mean: float = Field(0.0, ge=-0.9, le=1.0, description="central relative effect")
+    sd: float = Field(0.0, ge=0.0, le=1.0, description="standard deviation of the relative effect")
+    low: float = Field(-0.9, ge=-0.9, le=1.0, description="lowest plausible relative effect")
+    high: float = Field(1.0, ge=-0.9, le=1.0, description="highest plausible relative effect")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> UncertainEffect:
+        if not self.low <= self.mean <= self.high:
+            raise ValueError(
+                f"mean {self.mean} must lie between low {self.low} and high {self.high}"
+            )
+        return self
+
+
+def effect(
+    mean: float,
+    sd: float,
+    low: float,
+    high: float,
+    *,
+    description: str,
+    source: str,
+    evidence: Evidence,
+    mechanism: str,
+    group: str | None = None,
+) -> Any:
+    extra: dict[str, Any] = {
+        "unit": "relative change",
+        "source": source,
+        "evidence": evidence,
+        "mechanism": mechanism,
+        "uncertain": True,
+    }
+    if group:
+        extra["group"] = group
+    return Field(
+        default_factory=lambda: UncertainEffect(mean=mean, sd=sd, low=low, high=high),
+        description=description,
+        json_schema_extra=extra,
+    )
+
+
+CSV = "evidence/uk_figures.csv"
+
+
+# --------------------------------------------------------------------------------------------
+# Run settings
+# --------------------------------------------------------------------------------------------
+class RunSettings(Block):
+    days: float = param(
+        365, unit="days", ge=1, le=3650,
+        description="Length of the results period, after warm-up.",
+        source="choice of the user", evidence="strong",
+    )
+    warmup_days: float = param(
+        120, unit="days", ge=0, le=3650,
+        description="Warm-up before results are recorded. The model starts with a census of "
+        "care-home residents and home-care clients but an empty hospital and empty short-term "
+        "services; 120 days lets the acute ward, reablement and intermediate care fill.",
+        source="judgement from the daily series; see experiments/warmup", evidence="moderate",
+    )
+    start_weekday: int = param(
+        0, unit="day of week (0 = Monday)", ge=0, le=6,
+        description="Weekday of simulated day 0.", source="convention", evidence="strong",
+    )
+    start_day_of_year: int = param(
+        0, unit="day of year (0 = 1 April)", ge=0, le=364,
+        description="Day of the financial year of simulated day 0; sets where winter falls.",
+        source="convention (NHS financial year starts 1 April)", evidence="strong",
+    )
+    max_boarding_queue: int = param(
+        100_000, unit="people", ge=1, le=10_000_000,
+        description="Safety cap: if more people than this wait in A&E for a bed the run stops "
+        "and is flagged unstable instead of growing without bound.",
+        source="engineering safeguard", evidence="strong",
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Population
+# --------------------------------------------------------------------------------------------
+class FrailtyMix(Block):
+    fit: float = param(0.50, unit="share", ge=0, le=1, description="Share fit (eFI).",
+                       source="Clegg et al. 2016 Age and Ageing (eFI validation cohort)",
+                       evidence="strong")
+    mild: float = param(0.35, unit="share", ge=0, le=1, description="Share mildly frail (eFI).",
+                        source="Clegg et al. 2016", evidence="strong")
+    moderate: float = param(0.12, unit="share", ge=0, le=1,
+                            description="Share moderately frail (eFI).",
+                            source="Clegg et al. 2016", evidence="strong")
+    severe: float = param(0.03, unit="share", ge=0, le=1,
+                          description="Share severely frail (eFI).",
+                          source="Clegg et al. 2016", evidence="strong")
+
+    @model_validator(mode="after")
+    def _sums_to_one(self) -> FrailtyMix:
+        total = self.fit + self.mild + self.moderate + self.severe
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"frailty shares must add up to 1, they add up to {total:.4f}")
+        return self
+
+
+class AgeMix(Block):
+    age_65_74: float = param(0.53, unit="share", ge=0, le=1, description="Share aged 65-74.",
+                             source="ONS mid-year estimates 2021, England", evidence="strong")
+    age_75_84: float = param(0.33, unit="share", ge=0, le=1, description="Share aged 75-84.",
+                             source="ONS mid-year estimates 2021, England", evidence="strong")
+    age_85_plus: float = param(0.14, unit="share", ge=0, le=1, description="Share aged 85+.",
+                               source="ONS mid-year estimates 2021, England", evidence="strong")
+
+    @model_validator(mode="after")
+    def _sums_to_one(self) -> AgeMix:
+        total = self.age_65_74 + self.age_75_84 + self.age_85_plus
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"age shares must add up to 1, they add up to {total:.4f}")
+        return self
+
+
+class Population(Block):
+    size: int = param(
+        50_000, unit="people aged 65+", ge=1, le=5_000_000,
+        description="People aged 65+ at the start of the run (a place of about 270,000 "
+        "people of all ages at the England share of 18.6%).",
+        source=f"{CSV}: population_share_65plus", evidence="strong", group="demand",
+    )
+    growth_per_year: float = param(
+        0.018, unit="share per year", ge=-0.05, le=0.10,
+        description="Net growth of the 65+ population per year (entrants at 65 minus deaths).",
+        source=f"{CSV}: population_growth_65plus (20% per decade)", evidence="moderate",
+        group="demand",
+    )
+    projection_years: float = param(
+        0, unit="years", ge=0, le=30,
+        description="Run the population this many years ahead: its size grows by "
+        "growth_per_year for each year, while capacities left blank stay at today's level "
+        "(sized for population.size).",
+        source="scenario setting", evidence="strong", group="demand",
+    )
+    frailty_mix: FrailtyMix = Field(default_factory=FrailtyMix)
+    age_mix: AgeMix = Field(default_factory=AgeMix)
+    lives_alone_share: float = param(
+        0.33, unit="share", ge=0, le=1, description="Share of people 65+ who live alone.",
+        source="ONS Families and households 2021 (about 3.3 million of 10 million 65+)",
+        evidence="moderate",
+    )
+    informal_carer_share: float = param(
+        0.55, unit="share", ge=0, le=1,
+        description="Share of people not living alone who have an informal carer able to help "
+        "after discharge.", source="assumption", evidence="weak",
+    )
+    home_care_share: float = param(
+        0.045, unit="share", ge=0, le=0.5,
+        description="Share of people 65+ receiving a long-term home care package at the start.",
+        source="NHS Digital Adult Social Care Activity and Finance 2022/23 (about 0.5 million "
+        "people 65+ with long-term community support)", evidence="moderate",
+    )
+    care_home_share: float = param(
+        0.035, unit="share", ge=0, le=0.5,
+        description="Share of people 65+ living in a care home at the start.",
+        source="ONS Census 2021 care home residents 65+ (about 0.37 million)",
+        evidence="strong",
+    )
+    nursing_share_of_care_home: float = param(
+        0.45, unit="share", ge=0, le=1,
+        description="Share of care-home residents in nursing (rather than residential) beds.",
+        source="LaingBuisson care homes market report (approximate)", evidence="moderate",
+    )
+    @property
+    def projected_size(self) -> int:
+        """People aged 65+ simulated: today's size grown over projection_years."""
+        return max(1, round(self.size * (1.0 + self.growth_per_year) ** self.projection_years))
+
+    mean_long_term_conditions: float = param(
+        2.0, unit="conditions", ge=0, le=10,
+        description="Mean number of long-term conditions of a fit person; frailty adds one per "
+        "level.", source="Kingston et al. 2018 Age and Ageing (multimorbidity 65+)",
+        evidence="moderate",
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Arrivals (verification mode)
+# --------------------------------------------------------------------------------------------
+class Arrivals(Block):
+    mode: Literal["population", "poisson"] = param(
+        "population", unit="choice",
+        description="'population': admissions come from the synthetic population's crises "
+        "(the real model). 'poisson': anonymous Poisson arrivals straight to the acute ward, "
+        "nothing downstream (the textbook M/M/c queue, for verification).",
+        source="model design", evidence="strong",
+    )
+    rate_per_day: float = param(
+        30.0, unit="arrivals per day", ge=0, le=100_000,
+        description="Arrival rate in 'poisson' mode.", source="verification setting",
+        evidence="strong",
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Community
+# --------------------------------------------------------------------------------------------
+class Community(Block):
+    crisis_rate_per_year: float = param(
+        0.17, unit="A&E crises per person per year", ge=0, le=20,
+        description="Rate of crises bringing a fit person aged 65-74 with the mean number of "
+        "conditions to A&E. Age, frailty, conditions and care status multiply it.",
+        source=f"calibrated to {CSV}: emergency_admissions_65plus_england (about 250 "
+        "admissions per 1,000 per year)", evidence="moderate", group="community",
+    )
+    age_crisis_ratio_75_84: float = param(
+        1.7, unit="ratio", ge=0.1, le=10,
+        description="Crisis rate of 75-84 relative to 65-74.",
+        source="Hospital Episode Statistics admissions by age (approximate)",
+        evidence="moderate",
+    )
+    age_crisis_ratio_85_plus: float = param(
+        2.8, unit="ratio", ge=0.1, le=20,
+        description="Crisis rate of 85+ relative to 65-74.",
+        source="Hospital Episode Statistics admissions by age (approximate)",
+        evidence="moderate",
+    )
+    frailty_crisis_ratio_mild: float = param(
+        1.93, unit="hazard ratio", ge=0.1, le=20,
+        description="Hospitalisation hazard ratio, mild frailty vs fit.",
+        source=f"{CSV}: efi_hazard_ratios (Clegg et al. 2016)", evidence="strong",
+    )
+    frailty_crisis_ratio_moderate: float = param(
+        3.04, unit="hazard ratio", ge=0.1, le=20,
+        description="Hospitalisation hazard ratio, moderate frailty vs fit.",
+        source=f"{CSV}: efi_hazard_ratios (Clegg et al. 2016)", evidence="strong",
+    )
+    frailty_crisis_ratio_severe: float = param(
+        4.73, unit="hazard ratio", ge=0.1, le=20,
+        description="Hospitalisation hazard ratio, severe frailty vs fit.",
+        source=f"{CSV}: efi_hazard_ratios (Clegg et al. 2016)", evidence="strong",
+    )
+    crisis_ratio_per_condition: float = param(
+        1.08, unit="ratio per condition", ge=0.5, le=3,
+        description="Multiplier of the crisis rate per long-term condition above the mean.",
+        source="assumption (multimorbidity raises admissions; size not separated from frailty)",
+        evidence="weak",
+    )
+    care_home_admissions_per_resident_year: float = param(
+        0.70, unit="admissions per resident-year", ge=0, le=10,
+        description="Emergency admission rate of care-home residents (replaces the "
+        "community crisis rate for them).",
+        source=f"{CSV}: care_home_resident_admissions", evidence="moderate",
+    )
+    admission_probability: float = param(
+        0.50, unit="probability", ge=0, le=1,
+        description="Probability that a crisis attending A&E leads to an emergency admission.",
+        source="NHS England A&E conversion rates for 65+ (about 45-55%)", evidence="moderate",
+    )
+    winter_peak: float = param(
+        0.10, unit="relative amplitude", ge=0, le=0.9,
+        description="Amplitude of the seasonal cycle of crises (peak in early January).",
+        source="NHS England A&E and admissions monthly statistics (emergency admissions about 10% above the mean in winter)",
+        evidence="moderate",
+    )
+    winter_peak_day_of_year: int = param(
+        280, unit="day of financial year", ge=0, le=364,
+        description="Day of the year on which crises peak (280 = early January).",
+        source="NHS England monthly statistics", evidence="moderate",
+    )
+    monday_excess: float = param(
+        0.10, unit="relative excess", ge=0, le=1,
+        description="Extra crises on Mondays relative to other weekdays; weekend days have "
+        "the same amount fewer, so the weekly mean is unchanged.",
+        source="NHS England A&E attendances by weekday (approximate)", evidence="moderate",
+    )
+    mortality_per_year_65_74: float = param(
+        0.005, unit="deaths per person per year", ge=0, le=1,
+        description="Community death rate of a fit person aged 65-74.",
+        source="ONS deaths registered 2022 by age (scaled to fit; hospital deaths separate)",
+        evidence="moderate",
+    )
+    mortality_ratio_75_84: float = param(
+        2.8, unit="ratio", ge=0.1, le=20, description="Death rate ratio 75-84 vs 65-74.",
+        source="ONS life tables", evidence="strong",
+    )
+    mortality_ratio_85_plus: float = param(
+        8.0, unit="ratio", ge=0.1, le=50, description="Death rate ratio 85+ vs 65-74.",
+        source="ONS life tables", evidence="strong",
+    )
+    frailty_mortality_ratio_mild: float = param(
+        1.92, unit="hazard ratio", ge=0.1, le=20,
+        description="One-year mortality hazard ratio, mild frailty vs fit.",
+        source=f"{CSV}: efi_hazard_ratios (Clegg et al. 2016)", evidence="strong",
+    )
+    frailty_mortality_ratio_moderate: float = param(
+        3.10, unit="hazard ratio", ge=0.1, le=20,
+        description="One-year mortality hazard ratio, moderate frailty vs fit.",
+        source=f"{CSV}: efi_hazard_ratios (Clegg et al. 2016)", evidence="strong",
+    )
+    frailty_mortality_ratio_severe: float = param(
+        4.52, unit="hazard ratio", ge=0.1, le=20,
+        description="One-year mortality hazard ratio, severe frailty vs fit.",
+        source=f"{CSV}: efi_hazard_ratios (Clegg et al. 2016)", evidence="strong",
+    )
+    care_home_mortality_per_year: float = param(
+        0.32, unit="deaths per resident per year", ge=0, le=5,
+        description="Death rate of care-home residents (mean stay about 3 years).",
+        source="Forder & Fernandez 2011 length of stay in care homes (PSSRU)",
+        evidence="moderate",
+    )
+    frailty_progression_per_year_65_74: float = param(
+        0.130, unit="transitions per person per year", ge=0, le=5,
+        description="Rate of moving up one eFI frailty level, age 65-74.",
+        source=f"{CSV}: frailty_transition (fit to frail 130 per 1,000 person-years)",
+        evidence="strong",
+    )
+    frailty_progression_per_year_75_84: float = param(
+        0.214, unit="transitions per person per year", ge=0, le=5,
+        description="Rate of moving up one eFI frailty level, age 75-84.",
+        source=f"{CSV}: frailty_transition", evidence="strong",
+    )
+    frailty_progression_per_year_85_plus: float = param(
+        0.380, unit="transitions per person per year", ge=0, le=5,
+        description="Rate of moving up one eFI frailty level, age 85+.",
+        source=f"{CSV}: frailty_transition", evidence="strong",
+    )
+    frailty_progression_scale: float = param(
+        0.35, unit="ratio", ge=0, le=5,
+        description="Multiplier of the published fit-to-frail transition rates. Applied in "
+        "full with no movement back, they would halve the fit share within five years; the "
+        "default keeps the frailty mix close to the cross-sectional prevalence the run starts "
+        "from.",
+        source="calibration: steady frailty mix over a 3-year run (see docs)", evidence="weak",
+    )
+    frailty_progression_ratio_frail: float = param(
+        1.0, unit="ratio", ge=0, le=5,
+        description="Rate of moving from mild to moderate, or moderate to severe frailty, "
+        "relative to the rate of moving from fit to mild at the same age.",
+        source="assumption chosen so the frailty mix of the population stays steady over "
+        "years (the published rates are for fit to frail)", evidence="weak",
+    )
+    home_care_referral_per_year_mild: float = param(
+        0.005, unit="referrals per person per year", ge=0, le=5,
+        description="Community referrals for a home care package, mildly frail person.",
+        source="assumption scaled to keep home care use steady", evidence="weak",
+    )
+    home_care_referral_per_year_moderate: float = param(
+        0.02, unit="referrals per person per year", ge=0, le=5,
+        description="Community referrals for a home care package, moderately frail person.",
+        source="assumption scaled to keep home care use steady", evidence="weak",
+    )
+    home_care_referral_per_year_severe: float = param(
+        0.05, unit="referrals per person per year", ge=0, le=5,
+        description="Community referrals for a home care package, severely frail person.",
+        source="assumption scaled to keep home care use steady", evidence="weak",
+    )
+    care_home_direct_per_year_severe: float = param(
+        0.05, unit="admissions per person per year", ge=0, le=5,
+        description="Permanent care-home admissions straight from the community, severely "
+        "frail person living at home (moderate frailty: a quarter of this).",
+        source="assumption: about half of care-home admissions come from hospital",
+        evidence="weak",
+    )
+    function_recovery_half_life_days: float = param(
+        60, unit="days", ge=1, le=3650,
+        description="Half-life of the recovery of function lost in an illness once home.",
+        source="assumption", evidence="weak",
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Acute hospital
+# --------------------------------------------------------------------------------------------
+class Acute(Block):
+    beds: int | None = param(
+        None, unit="beds", ge=0, le=1_000_000,
+        description="General and acute beds available to people aged 65+. Blank: 340 per 50,000 people aged 65+, scaled to population.size.",
+        source="NHS England KH03 bed availability, 65+ share of occupied bed days (about 2 in "
+        "3), scaled to the population", evidence="moderate", group="capacity",
+    )
+    when_full: Literal["queue", "reject"] = param(
+        "queue", unit="choice",
+        description="What happens when every bed is full: 'queue' waits in A&E (boarding); "
+        "'reject' diverts the arrival elsewhere (used to verify against Erlang B).",
+        source="model design", evidence="strong",
+    )
+    los_distribution: Literal["lognormal", "exponential"] = param(
+        "lognormal", unit="choice",
+        description="Shape of the treatment length of stay. 'exponential' with los_mean_days "
+        "is for verification only.", source="model design", evidence="strong",
+    )
+    los_mean_days: float = param(
+        8.0, unit="days", ge=0.01, le=365,
+        description="Mean treatment length of stay (until medically fit) for the exponential "
+        "verification mode.", source="verification setting", evidence="strong",
+    )
+    los_median_days_fit: float = param(
+        3.0, unit="days", ge=0.1, le=100,
+        description="Median treatment length of stay (until medically fit), fit person. "
+        "Frailty multiplies it.",
+        source=f"calibrated to {CSV}: los_older_mean and los_long_stay_share",
+        evidence="moderate",
+    )
+    los_frailty_ratio_per_level: float = param(
+        1.25, unit="ratio per eFI level", ge=0.5, le=3,
+        description="Multiplier of the treatment length of stay per frailty level above fit.",
+        source="Hospital Episode Statistics by frailty (approximate)", evidence="moderate",
+    )
+    los_sigma: float = param(
+        1.0, unit="log-scale standard deviation", ge=0.05, le=3,
+        description="Spread of the lognormal treatment length of stay (the long right tail).",
+        source=f"calibrated to {CSV}: los_long_stay_share (5% over 21 days use 40% of days)",
+        evidence="moderate",
+    )
+    death_probability_fit: float = param(
+        0.03, unit="probability per admission", ge=0, le=1,
+        description="Probability of dying during an emergency admission, fit person; frailty "
+        "multiplies it by the mortality hazard ratios.",
+        source=f"calibrated to {CSV}: in_hospital_deaths_75plus", evidence="moderate",
+    )
+    illness_function_loss: float = param(
+        0.10, unit="function (0-1 scale)", ge=0, le=1,
+        description="Mean loss of function from the illness that caused the admission.",
+        source="assumption (functional decline during acute illness in older people)",
+        evidence="weak",
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Discharge process
+# --------------------------------------------------------------------------------------------
+class Discharge(Block):
+    p3_function_below: float = param(
+        0.22, unit="function (0-1 scale)", ge=0, le=1,
+        description="Below this function a person needs a care home (pathway 3).",
+        source=f"calibrated to {CSV}: pathway_split_observed", evidence="moderate",
+    )
+    p2_function_below: float = param(
+        0.33, unit="function (0-1 scale)", ge=0, le=1,
+        description="Below this function (and above the pathway 3 line) a person needs an "
+        "intermediate care bed (pathway 2).",
+        source=f"calibrated to {CSV}: pathway_split_observed", evidence="moderate",
+    )
+    p1_function_below: float = param(
+        0.48, unit="function (0-1 scale)", ge=0, le=1,
+        description="Below this function a person needs support at home (pathway 1).",
+        source=f"calibrated to {CSV}: pathway_split_observed", evidence="moderate",
+    )
+    living_alone_shift: float = param(
+        0.06, unit="function (0-1 scale)", ge=0, le=0.5,
+        description="People living alone without a carer need support at this much higher "
+        "function.", source="assumption", evidence="weak",
+    )
+    p1_reablement_share: float = param(
+        0.6, unit="share", ge=0, le=1,
+        description="Share of new pathway 1 needs met by reablement first (the rest need a "
+        "home care package straight away). People with a package before admission restart it.",
+        source="assumption", evidence="weak",
+    )
+    assessment_days: float = param(
+        0.5, unit="working days", ge=0.01, le=30,
+        description="Social worker time per discharge assessment.",
+        source="assumption", evidence="weak",
+    )
+    provider_assessment_wait_days: float = param(
+        2.0, unit="working days", ge=0, le=60,
+        description="Mean wait for the receiving service (reablement team, home care agency, "
+        "intermediate care, care home) to come and re-assess, in the fragmented process.",
+        source=f"{CSV}: trusted_assessor_lincs (2.4 bed days saved by trusted assessors)",
+        evidence="moderate",
+    )
+    funding_panel_weekday: int = param(
+        2, unit="day of week (0 = Monday)", ge=0, le=6,
+        description="Day of the weekly funding panel that signs off packages and placements.",
+        source="common council practice", evidence="weak",
+    )
+    chc_share_p3: float = param(
+        0.15, unit="share", ge=0, le=1,
+        description="Share of pathway 2 and 3 discharges screened for NHS Continuing Healthcare.",
+        source="NHS England CHC statistics (checklists per discharge, approximate)",
+        evidence="weak",
+    )
+    chc_wait_mean_days: float = param(
+        7.0, unit="days", ge=0, le=120,
+        description="Mean wait for a CHC decision when it is made in hospital.",
+        source="NHS England CHC quarterly statistics (28-day standard often missed)",
+        evidence="moderate",
+    )
+    chc_eligible_share: float = param(
+        0.25, unit="share", ge=0, le=1,
+        description="Share of those screened found eligible for CHC (NHS pays their care).",
+        source="NHS England CHC statistics (approximate)", evidence="moderate",
+    )
+    deconditioning_per_day: float = param(
+        0.004, unit="function per delayed day", ge=0, le=0.1,
+        description="Function lost for each day in an acute bed after being medically fit.",
+        source=f"{CSV}: deconditioning_muscle (5% muscle over 13 days); size of the "
+        "functional effect is an assumption", evidence="weak",
+    )
+    readmission_30d_base: float = param(
+        0.10, unit="probability", ge=0, le=1,
+        description="Excess probability of a new crisis within 30 days of discharge home "
+        "(on top of the usual crisis rate).",
+        source=f"calibrated to {CSV}: readmission_28d_65plus", evidence="moderate",
+    )
+    readmission_ratio_per_10_delay_days: float = param(
+        1.3, unit="ratio per 10 delayed days", ge=1, le=5,
+        description="Multiplier of that excess risk per 10 days of delay (deconditioning).",
+        source="assumption consistent with observational studies of delayed discharge",
+        evidence="weak",
+    )
+    readmission_ratio_after_reablement: float = param(
+        0.8, unit="ratio", ge=0.1, le=2,
+        description="Multiplier of the excess risk for people discharged into reablement.",
+        source="assumption (reablement follow-up)", evidence="weak",
+    )
+    bridging_days_max: float = param(
+        42, unit="days", ge=0, le=365,
+        description="Longest a discharge-to-assess patient waits at home (with bridging care) "
+        "before the service starts; a safety bound.", source="model design", evidence="strong",
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Services after hospital
+# --------------------------------------------------------------------------------------------
+class Reablement(Block):
+    slots: int | None = param(
+        None, unit="people at once", ge=0, le=100_000,
+        description="Reablement places (people who can be supported at the same time). Blank: 45 per 50,000 people aged 65+, scaled to population.size.",
+        source="Health Foundation intermediate care analysis, scaled (assumption)",
+        evidence="weak", group="capacity",
+    )
+    duration_mean_days: float = param(
+        21, unit="days", ge=1, le=42,
+        description="Mean reablement episode (capped at 6 weeks).",
+        source=f"{CSV}: reablement_duration", evidence="strong",
+    )
+    function_recovery_share: float = param(
+        0.6, unit="share of lost function", ge=0, le=1,
+        description="Share of lost function regained in reablement.",
+        source=f"{CSV}: reablement_outcomes and ascof_2d", evidence="weak",
+    )
+    no_further_need_share: float = param(
+        0.55, unit="share", ge=0, le=1,
+        description="Share ending with no ongoing support (the rest split between a reduced "
+        "package and long-term home care by function).",
+        source=f"{CSV}: reablement_outcomes (35% no needs; plus signposted and low level)",
+        evidence="moderate",
+    )
+
+
+class IntermediateCare(Block):
+    beds: int | None = param(
+        None, unit="beds", ge=0, le=100_000,
+        description="Bed-based intermediate care and discharge-to-assess beds. Blank: 55 per 50,000 people aged 65+, scaled to population.size.",
+        source="National Audit of Intermediate Care (beds per 100,000 weighted population)",
+        evidence="moderate", group="capacity",
+    )
+    stay_mean_days: float = param(
+        24, unit="days", ge=1, le=180,
+        description="Mean stay in bed-based intermediate care.",
+        source="National Audit of Intermediate Care 2017 (bed-based mean about 24 days)",
+        evidence="moderate",
+    )
+    function_recovery_share: float = param(
+        0.5, unit="share of lost function", ge=0, le=1,
+        description="Share of lost function regained in intermediate care.",
+        source="assumption", evidence="weak",
+    )
+
+
+class HomeCare(Block):
+    hours_per_week: float | None = param(
+        None, unit="hours per week", ge=0, le=1e8,
+        description="Home care hours the market can deliver each week. Blank: 25,000 per 50,000 people aged 65+, scaled to population.size.",
+        source="scaled from population.home_care_share x package size", evidence="weak",
+        group="capacity",
+    )
+    package_hours_mean: float = param(
+        10, unit="hours per week", ge=0.5, le=100,
+        description="Mean hours per week of a long-term home care package.",
+        source="NHS Digital ASC-FR (about 10 hours per week per client)", evidence="moderate",
+    )
+    package_end_per_year: float = param(
+        0.35, unit="endings per package per year", ge=0, le=12,
+        description="Rate at which a long-term package ends for reasons other than death, "
+        "hospital or care home (needs fall, family takes over, moves away).",
+        source="assumption chosen so home care use is steady over years", evidence="weak",
+    )
+    reduced_package_share: float = param(
+        0.5, unit="share of hours", ge=0, le=1,
+        description="A reduced package after reablement is this share of a full one.",
+        source="assumption", evidence="weak",
+    )
+
+
+class CareHome(Block):
+    beds: int | None = param(
+        None, unit="beds", ge=0, le=1_000_000,
+        description="Care-home beds (residential and nursing; most homes can take either "
+        "kind of resident, so one pool) available to the population. Blank: 1700 per 50,000 people aged 65+, scaled to population.size.",
+        source="CQC care directory (about 17 beds per 100 people 85+), scaled",
+        evidence="moderate", group="capacity",
+    )
+    nursing_function_below: float = param(
+        0.12, unit="function (0-1 scale)", ge=0, le=1,
+        description="Below this function a care-home placement needs nursing care.",
+        source="assumption", evidence="weak",
+    )
+    council_funded_share: float = param(
+        0.55, unit="share", ge=0, le=1,
+        description="Share of residents whose fees the council pays (the rest pay for "
+        "themselves and do not count as public cost).",
+        source="CMA care homes market study 2017 (about 50-60% publicly funded)",
+        evidence="moderate",
+    )
+
+
+class SocialWork(Block):
+    staff: int | None = param(
+        None, unit="whole-time social workers", ge=0, le=10_000,
+        description="Hospital social workers doing discharge assessments. Blank: 10 per 50,000 people aged 65+, scaled to population.size.",
+        source="assumption scaled to discharges needing support", evidence="weak",
+        group="capacity",
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Integration levers
+# --------------------------------------------------------------------------------------------
+class RecordOutage(Block):
+    outages_per_year: float = param(
+        0.0, unit="outages per year", ge=0, le=365,
+        description="How often the shared care record goes down.",
+        source="assumption for stress-testing", evidence="weak", group="integration",
+    )
+    mean_duration_days: float = param(
+        1.0, unit="days", ge=0.01, le=60,
+        description="Mean length of an outage of the shared record.",
+        source="assumption", evidence="weak", group="integration",
+    )
+
+
+class Levers(Block):
+    shared_care_plan: bool = param(
+        False, unit="on/off",
+        description="One shared assessment and care plan: receiving services do not "
+        "re-assess (counted in assessments_per_discharge).",
+        mechanism="Removes the provider re-assessment step and its wait for every "
+        "supported discharge while the shared record is up.",
+        source="Health Foundation / King's Fund evaluations of integrated care records",
+        evidence="moderate", group="discharge process",
+    )
+    trusted_assessor: bool = param(
+        False, unit="on/off",
+        description="Receiving services (care homes, reablement, home care) accept the "
+        "hospital's trusted assessor.",
+        mechanism="The provider's own assessment visit is replaced by a same-day trusted "
+        "assessment.",
+        source=f"{CSV}: trusted_assessor_lincs (2.4 bed days saved per discharge)",
+        evidence="moderate", group="discharge process",
+    )
+    discharge_to_assess_share: float = param(
+        0.0, unit="share of supported discharges", ge=0, le=1,
+        description="Share of people needing support who go home (or to an intermediate "
+        "care bed) as soon as they are medically fit and are assessed there (Home First).",
+        mechanism="The wait for assessment, funding and CHC moves out of the acute bed.",
+        source="Hospital discharge service guidance 2020; Bolton D2A model", evidence="moderate",
+        group="discharge process",
+    )
+    seven_day_assessment: bool = param(
+        False, unit="on/off",
+        description="Assessment and transfers happen seven days a week.",
+        mechanism="Removes the weekend gap in assessments and discharges.",
+        source="NHS Services, Seven Days a Week Forum 2013", evidence="moderate",
+        group="discharge process",
+    )
+    key_worker_coverage: float = param(
+        0.0, unit="share of people 65+", ge=0, le=1,
+        description="Share of the population given a key worker / case manager, chosen by "
+        "risk stratification.",
+        mechanism="Enrolled people's crisis rate is multiplied by (1 + key_worker_effect).",
+        source="Integrated care pilot practice (top 2-5% risk)", evidence="moderate",
+        group="community",
+    )
+    key_worker_effect: UncertainEffect = effect(
+        0.0, 0.10, -0.30, 0.20,
+        description="Relative change in crisis rate for people with a key worker.",
+        source=f"{CSV}: integration_case_mgmt_meta (no significant difference across 36 "
+        "studies) and integration_case_mgmt_admissions (+9% in the integrated care pilots)",
+        evidence="weak",
+        mechanism="Centred on no effect, with wide uncertainty drawn per replication.",
+        group="community",
+    )
+    key_worker_cost_per_person_year: float = param(
+        1000, unit="GBP per enrolled person per year", ge=0, le=100_000,
+        description="Staff cost of case management per enrolled person.",
+        source="assumption: a band 6-7 community matron (about 50,000 GBP) per caseload of 50",
+        evidence="weak", group="money",
+    )
+    risk_stratification_accuracy: float = param(
+        0.5, unit="0 = random pick, 1 = perfect", ge=0, le=1,
+        description="How well risk stratification picks the people at highest risk of crisis.",
+        mechanism="Enrolment ranks people by true crisis rate plus noise; less noise is more "
+        "accurate.",
+        source="Predictive risk models (e.g. PARR, Combined Model) have c-statistics about 0.7-0.8",
+        evidence="moderate", group="community",
+    )
+    self_management_coverage: float = param(
+        0.0, unit="share of people with 2+ conditions", ge=0, le=1,
+        description="Share of people with two or more long-term conditions given "
+        "self-management support.",
+        mechanism="Their crisis rate is multiplied by (1 + self_management_effect).",
+        source="assumption", evidence="weak", group="community",
+    )
+    self_management_effect: UncertainEffect = effect(
+        -0.05, 0.05, -0.25, 0.10,
+        description="Relative change in crisis rate with self-management support.",
+        source="Cochrane reviews of COPD self-management (fewer respiratory admissions); "
+        "small and uncertain across conditions", evidence="weak",
+        mechanism="Drawn per replication.", group="community",
+    )
+    neighbourhood_team: bool = param(
+        False, unit="on/off",
+        description="Integrated neighbourhood teams: urgent community response and follow-up "
+        "after discharge from one team.",
+        mechanism="A share of crises are managed at home instead of admission; the excess "
+        "readmission risk after discharge falls.",
+        source=f"{CSV}: torbay_beds; integration_pioneers_admissions", evidence="weak",
+        group="community",
+    )
+    neighbourhood_team_avoided_admissions: UncertainEffect = effect(
+        -0.04, 0.04, -0.20, 0.05,
+        description="Relative change in admissions from crises when a neighbourhood team is "
+        "in place.",
+        source=f"{CSV}: integration_pioneers_admissions (slower growth, not fewer admissions)",
+        evidence="weak", mechanism="Drawn per replication.", group="community",
+    )
+    neighbourhood_team_readmission_effect: UncertainEffect = effect(
+        -0.10, 0.08, -0.40, 0.10,
+        description="Relative change in excess readmission risk with neighbourhood team "
+        "follow-up.", source="assumption (follow-up within 72 hours of discharge)",
+        evidence="weak", mechanism="Drawn per replication.", group="community",
+    )
+    neighbourhood_team_cost_per_1000_per_year: float = param(
+        12_000, unit="GBP per 1,000 people 65+ per year", ge=0, le=1e7,
+        description="Running cost of neighbourhood teams (staff beyond today's services).",
+        source="assumption (about 12 staff per 50,000 people 65+)", evidence="weak",
+        group="money",
+    )
+    pooled_budget_share: float = param(
+        0.0, unit="share", ge=0, le=1,
+        description="Share of reablement, intermediate care and home care spending held in a "
+        "pooled NHS and council budget (Better Care Fund, section 75).",
+        mechanism="That share of those costs is booked to the pooled budget, and the same "
+        "share of funding-panel waits disappear (no dispute over who pays).",
+        source=f"{CSV}: integration_bcf_admissions", evidence="moderate", group="money",
+    )
+    record_outage: RecordOutage = Field(default_factory=RecordOutage)
+
+
+# --------------------------------------------------------------------------------------------
+# Costs (GBP). Price years differ by source; see docs for the uplift.
+# --------------------------------------------------------------------------------------------
+class Costs(Block):
+    ae_attendance: float = param(148, unit="GBP per attendance", ge=0, le=1e5,
+                                 description="A&E attendance (NHS).",
+                                 source=f"{CSV}: cost_ae_attendance", evidence="strong",
+                                 group="money")
+    admission_episode: float = param(1590, unit="GBP per admission", ge=0, le=1e6,
+                                     description="Non-elective episode treatment cost (NHS).",
+                                     source=f"{CSV}: cost_nel_episode", evidence="strong",
+                                     group="money")
+    acute_bed_day: float = param(345, unit="GBP per bed day", ge=0, le=1e5,
+                                 description="Acute bed day (hotel cost, NHS).",
+                                 source=f"{CSV}: cost_standard_bed_day", evidence="moderate",
+                                 group="money")
+    delayed_bed_day: float = param(395, unit="GBP per night", ge=0, le=1e5,
+                                   description="Acute bed day of a person medically fit to "
+                                   "leave (NHS).", source=f"{CSV}: cost_delayed_night",
+                                   evidence="moderate", group="money")
+    assessment: float = param(250, unit="GBP per assessment", ge=0, le=1e5,
+                              description="Social work discharge assessment (council).",
+                              source="PSSRU Unit Costs (about 4 hours of social worker time)",
+                              evidence="weak", group="money")
+    reablement_episode: float = param(1901, unit="GBP per episode", ge=0, le=1e6,
+                                      description="Reablement episode (council).",
+                                      source=f"{CSV}: cost_reablement_episode",
+                                      evidence="moderate", group="money")
+    intermediate_care_bed_day: float = param(220, unit="GBP per bed day", ge=0, le=1e5,
+                                             description="Bed-based intermediate care (NHS).",
+                                             source="National Audit of Intermediate Care "
+                                             "(about 200-250 GBP per day)", evidence="weak",
+                                             group="money")
+    home_care_hour: float = param(24.10, unit="GBP per hour", ge=0, le=1e4,
+                                  description="Home care hour paid by the council.",
+                                  source=f"{CSV}: cost_home_care_hour_council",
+                                  evidence="moderate", group="money")
+    bridging_care_day: float = param(60, unit="GBP per day", ge=0, le=1e4,
+                                     description="Bridging care at home while a discharge-to-"
+                                     "assess patient waits for the service (NHS).",
+                                     source="assumption (about 2.5 hours of care a day)",
+                                     evidence="weak", group="money")
+    residential_week: float = param(949, unit="GBP per week", ge=0, le=1e5,
+                                    description="Residential care home week (council-funded).",
+                                    source=f"{CSV}: cost_care_home_residential_week",
+                                    evidence="moderate", group="money")
+    nursing_week: float = param(1267, unit="GBP per week", ge=0, le=1e5,
+                                description="Nursing care home week (council-funded).",
+                                source=f"{CSV}: cost_care_home_nursing_week",
+                                evidence="moderate", group="money")
+    nursing_care_contribution_week: float = param(
+        235.88, unit="GBP per week", ge=0, le=1e4,
+        description="NHS-funded nursing care paid by the NHS for each nursing-home resident.",
+        source="DHSC NHS-funded nursing care rate 2024/25", evidence="strong", group="money")
+
+
+# Capacities left blank are scaled from these figures for 50,000 people aged 65+.
+CAPACITY_PER_50K = (
+    ("acute", "beds", 340, True),
+    ("reablement", "slots", 45, True),
+    ("intermediate_care", "beds", 55, True),
+    ("home_care", "hours_per_week", 25_000, False),
+    ("care_home", "beds", 1700, True),
+    ("social_work", "staff", 10, True),
+)
+
+
+class Params(Block):
+    """A complete scenario: every parameter of the model."""
+
+    name: str = Field("custom", description="Scenario name, used for result folders.",
+                      pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$")
+    description: str = Field("", description="One line a planner can read.")
+    run: RunSettings = Field(default_factory=RunSettings)
+    population: Population = Field(default_factory=Population)
+    arrivals: Arrivals = Field(default_factory=Arrivals)
+    community: Community = Field(default_factory=Community)
+    acute: Acute = Field(default_factory=Acute)
+    discharge: Discharge = Field(default_factory=Discharge)
+    social_work: SocialWork = Field(default_factory=SocialWork)
+    reablement: Reablement = Field(default_factory=Reablement)
+    intermediate_care: IntermediateCare = Field(default_factory=IntermediateCare)
+    home_care: HomeCare = Field(default_factory=HomeCare)
+    care_home: CareHome = Field(default_factory=CareHome)
+    levers: Levers = Field(default_factory=Levers)
+    costs: Costs = Field(default_factory=Costs)
+
+    @model_validator(mode="after")
+    def _scale_blank_capacities(self) -> Params:
+        """Blank capacities follow the population: the default per 50,000 people 65+."""
+        scale = self.population.size / 50_000
+        for block, field, per_50k, whole in CAPACITY_PER_50K:
+            target = getattr(self, block)
+            if getattr(target, field) is None:
+                value = per_50k * scale
+                setattr(target, field, max(1, round(value)) if whole else round(value, 1))
+        return self
+
+    @model_validator(mode="after")
+    def _pathway_lines_ordered(self) -> Params:
+        d = self.discharge
+        if not d.p3_function_below <= d.p2_function_below <= d.p1_function_below:
+            raise ValueError(
+                "discharge thresholds must satisfy p3_function_below <= p2_function_below <= "
+                f"p1_function_below; got {d.p3_function_below}, {d.p2_function_below}, "
+                f"{d.p1_function_below}"
+            )
+        return self
+
+
+def iter_fields(model: type[BaseModel] = Params, prefix: str = ""):
+    """Yield (dotted name, FieldInfo, annotation) for every leaf parameter, in schema order."""
+    for name, info in model.model_fields.items():
+        path = f"{prefix}{name}"
+        ann = info.annotation
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            extra = info.json_schema_extra or {}
+            if ann is UncertainEffect:
+                yield path, info, ann
+            elif isinstance(extra, dict) and extra:
+                yield path, info, ann
+            else:
+                yield from iter_fields(ann, path + ".")
+        else:
+            yield path, info, ann

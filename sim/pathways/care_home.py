@@ -1,0 +1,79 @@
+"""Care homes: residential and nursing care, placements from hospital and the community.
+
+A resident keeps their bed while in hospital and goes back to it ("P3 back"). Residents have
+their own crisis and death rates (see community). Fees are paid by the council for its funded
+share, by the NHS for residents found eligible for Continuing Healthcare, and the NHS pays
+funded nursing care for every nursing-home resident.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import TYPE_CHECKING
+
+from ..population import CARE_HOME, HOME, NURSING, RESIDENTIAL, Person
+
+if TYPE_CHECKING:
+    from ..engine import Model
+
+
+class CareHomes:
+    def __init__(self, m: Model):
+        self.m = m
+        self.c = m.p.care_home
+        self.beds = m.pool("care_home", self.c.beds)
+
+    def pool(self, kind: str):
+        """One pool of beds; the kind of resident sets the fee, not the bed."""
+        return self.beds
+
+    def kind_for(self, person: Person, now: float, extra_deficit: float = 0.0) -> str:
+        f = person.function(now, self.m.community.half_life) - extra_deficit
+        return "nursing" if f < self.c.nursing_function_below else "residential"
+
+    def _resident_tracker(self, person: Person):
+        kind = "nursing" if person.care == NURSING else "residential"
+        funder = "chc" if person.chc_funded else "other"
+        return self.m.rec.tracker(f"residents_{kind}_{funder}")
+
+    def start_census(self, person: Person) -> None:
+        self.pool("nursing" if person.care == NURSING else "residential").take_now()
+        self._resident_tracker(person).add(self.m.env.now, 1)
+
+    def admit(self, person: Person, kind: str) -> None:
+        """Permanent admission; the bed is already held."""
+        m = self.m
+        now = m.env.now
+        m.home_care.stop_package(person)
+        person.care = NURSING if kind == "nursing" else RESIDENTIAL
+        m.move(person, CARE_HOME)
+        self._resident_tracker(person).add(now, 1)
+        m.rec.count("care_home_admissions", now)
+        m.community.schedule(person)
+
+    def return_resident(self, person: Person) -> None:
+        self.m.move(person, CARE_HOME)
+        self.m.community.schedule(person)
+
+    def release(self, person: Person) -> None:
+        """A resident has died: the bed is free."""
+        self.pool("nursing" if person.care == NURSING else "residential").release()
+        self._resident_tracker(person).add(self.m.env.now, -1)
+
+    def refer_from_community(self, person: Person) -> None:
+        m = self.m
+        kind = self.kind_for(person, m.env.now)
+        m.rec.count("care_home_referrals_community", m.env.now)
+        request = self.pool(kind).acquire()
+        person.waiting_request = (self.pool(kind), request, 1.0)
+        request.callbacks.append(partial(self._granted, person, request, kind))
+
+    def _granted(self, person: Person, request, kind: str, _event) -> None:
+        if person.waiting_request is None or person.waiting_request[1] is not request:
+            return
+        person.waiting_request = None
+        if person.location != HOME:
+            self.pool(kind).release()
+            return
+        self.m.rec.count("care_home_admissions_from_community", self.m.env.now)
+        self.admit(person, kind)

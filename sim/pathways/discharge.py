@@ -1,0 +1,305 @@
+"""Discharge from the acute ward: pathway need, assessments, funding and the wait for a place.
+
+When treatment ends the person is medically fit but still in the bed. Their pathway need comes
+from function, frailty, living situation and prior care status:
+
+* P0 home with no new support (leaves at once);
+* P1 home with reablement, or a home care package (restart or new);
+* P2 a bed in intermediate care;
+* P3 a care home (residential or nursing); residents return to their own home ("P3 back").
+
+Fragmented process (all levers off): a social work assessment (weekdays only), then the
+receiving service re-assesses, then funding (NHS Continuing Healthcare screening for P2/P3, a
+weekly council panel for packages and placements), then the wait for capacity, then a weekday
+transfer. Every day medically fit in the bed costs function (deconditioning); if function has
+fallen below the next pathway's line by the time a place is offered, the pathway escalates and
+the new service assesses again. Integrated levers remove or move these steps (see policies).
+
+Every delayed day is booked to a reason: awaiting assessment, funding decision,
+reablement / home care, intermediate care, care home.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from simpy import Interrupt
+
+from ..population import HOME_CARE, NURSING, RESIDENTIAL, Person
+
+if TYPE_CHECKING:
+    from ..engine import Model
+
+P0, P1, P2, P3, P3_BACK = range(5)
+PATHWAY_NAMES = ("P0", "P1", "P2", "P3", "P3_back")
+
+REASON_FOR_SERVICE = {
+    "reablement": "reablement / home care",
+    "home_care": "reablement / home care",
+    "intermediate_care": "intermediate care",
+    "residential": "care home",
+    "nursing": "care home",
+}
+
+
+class DelayClock:
+    """Books the time between switches to the reason that was current."""
+
+    __slots__ = ("rec", "reason", "since", "open")
+
+    def __init__(self, rec, now: float, open_clocks: set):
+        self.rec = rec
+        self.reason: str | None = None
+        self.since = now
+        self.open = open_clocks
+        open_clocks.add(self)
+
+    def switch(self, reason: str | None, now: float) -> None:
+        if self.reason is not None:
+            self.rec.delay(self.reason, self.since, now)
+        self.reason = reason
+        self.since = now
+        if reason is None:
+            self.open.discard(self)
+
+
+class Discharge:
+    def __init__(self, m: Model):
+        self.m = m
+        self.d = m.p.discharge
+        self.social_workers = m.pool("social_workers", m.p.social_work.staff)
+        self.stream = m.rs.discharge
+        self.wait_stream = m.rs.assessment
+
+    # ----------------------------------------------------------------------------------
+    def need(self, person: Person, now: float, extra_deficit: float = 0.0) -> int:
+        if person.care in (RESIDENTIAL, NURSING):
+            return P3_BACK
+        d = self.d
+        f = person.function(now, self.m.community.half_life) - extra_deficit
+        shift = d.living_alone_shift if (person.lives_alone and not person.has_carer) else 0.0
+        if f < d.p3_function_below + shift:
+            return P3
+        if f < d.p2_function_below + shift:
+            return P2
+        if f < d.p1_function_below + shift or person.care == HOME_CARE:
+            return P1
+        return P0
+
+    def service_for(self, person: Person, need: int, now: float, extra_deficit: float = 0.0) -> str:
+        u = self.stream.uniform()
+        if need == P1:
+            if person.care == HOME_CARE or u >= self.d.p1_reablement_share:
+                return "home_care"
+            return "reablement"
+        if need == P2:
+            return "intermediate_care"
+        return self.m.care_home.kind_for(person, now, extra_deficit)
+
+    def place_request(self, person: Person, service: str):
+        """(pool, amount) a service needs for this person."""
+        m = self.m
+        if service == "reablement":
+            return m.reablement.slots, 1.0
+        if service == "home_care":
+            if person.package_hours <= 0:
+                person.package_hours = m.home_care.new_package_hours()
+            return m.home_care.hours, person.package_hours
+        if service == "intermediate_care":
+            return m.intermediate_care.beds, 1.0
+        return m.care_home.pool(service), 1.0
+
+    # ----------------------------------------------------------------------------------
+    def medically_fit(self, person: Person):
+        """The discharge process of a person in an acute bed (a SimPy generator)."""
+        m = self.m
+        now = m.env.now
+        fit_time = now
+        need = self.need(person, now)
+        m.rec.count(f"pathway_{PATHWAY_NAMES[need]}", now)
+        m.delayed.add(now, 1)
+        clock = DelayClock(m.rec, now, m.open_delay_clocks)
+        policy = m.policy
+
+        if need == P0:
+            self.leave_acute(person, clock, fit_time)
+            m.arrive_home(person, delay_days=0.0)
+            return
+        if need == P3_BACK:
+            clock.switch("care home", now)
+            yield from self.provider_assessment(person)
+            yield from self.transfer_day()
+            self.leave_acute(person, clock, fit_time)
+            m.care_home.return_resident(person)
+            return
+
+        m.rec.count("supported_discharges", now)
+        d2a = self.stream.uniform() < policy.discharge_to_assess_share
+        service = self.service_for(person, need, now)
+        if d2a:
+            m.rec.count("discharge_to_assess", now)
+            yield from self.discharge_to_assess(person, need, service, clock, fit_time)
+            return
+
+        clock.switch("awaiting assessment", m.env.now)
+        yield from self.social_work_assessment(person)
+        yield from self.provider_assessment(person)
+        clock.switch("funding decision", m.env.now)
+        yield from self.funding(person, need, service)
+        while True:
+            clock.switch(REASON_FOR_SERVICE[service], m.env.now)
+            pool, amount = self.place_request(person, service)
+            request = pool.acquire(amount)
+            yield request
+            delay_so_far = m.env.now - fit_time
+            new_need = self.need(person, m.env.now, self.d.deconditioning_per_day * delay_so_far)
+            if new_need > need and new_need != P3_BACK:
+                # Deconditioned while waiting: the place offered no longer fits.
+                pool.cancel(request, amount)
+                m.rec.count("pathway_escalations", m.env.now)
+                need = new_need
+                service = self.service_for(person, need, m.env.now,
+                                           self.d.deconditioning_per_day * delay_so_far)
+                clock.switch("awaiting assessment", m.env.now)
+                yield from self.provider_assessment(person, repeat=True)
+                clock.switch("funding decision", m.env.now)
+                yield from self.funding(person, need, service)
+                continue
+            break
+        yield from self.transfer_day()
+        delay = m.env.now - fit_time
+        self.leave_acute(person, clock, fit_time)
+        self.start_service(person, service, delay)
+
+    # ----------------------------------------------------------------------------------
+    def discharge_to_assess(self, person: Person, need: int, service: str, clock: DelayClock,
+                            fit_time: float):
+        """Home First: leave as soon as possible; assessment and funding happen outside."""
+        m = self.m
+        if need == P1:
+            clock.switch("awaiting assessment", m.env.now)
+            yield from self.transfer_day()
+            delay = m.env.now - fit_time
+            self.leave_acute(person, clock, fit_time)
+            m.arrive_home(person, delay_days=delay)
+            person.service_proc = m.env.process(self.home_first(person, service))
+            return
+        clock.switch("intermediate care", m.env.now)
+        beds = m.intermediate_care.beds
+        request = beds.acquire()
+        yield request
+        yield from self.transfer_day()
+        self.leave_acute(person, clock, fit_time)
+        m.intermediate_care.start(person, need, d2a=True)
+
+    def home_first(self, person: Person, service: str):
+        """At home with bridging care until the assessed service starts (interruptible)."""
+        m = self.m
+        held = []
+        m.bridging.add(m.env.now, 1)
+        try:
+            yield from self.social_work_assessment(person, held)
+            yield from self.funding(person, P1, service, at_home=True)
+            pool, amount = self.place_request(person, service)
+            request = pool.acquire(amount)
+            held.append((pool, request, amount))
+            yield request
+            held.clear()
+        except Interrupt:
+            for pool, request, amount in held:
+                pool.cancel(request, amount)
+            return
+        finally:
+            m.bridging.add(m.env.now, -1)
+            person.service_proc = None
+        self.start_service(person, service, delay=0.0, at_home=True)
+
+    # ----------------------------------------------------------------------------------
+    def social_work_assessment(self, person: Person, held: list | None = None):
+        m = self.m
+        cal = m.cal
+        seven = m.policy.seven_day
+        start = m.env.now if seven else cal.next_working_time(m.env.now)
+        if start > m.env.now:
+            yield m.env.timeout(start - m.env.now)
+        request = self.social_workers.acquire()
+        if held is not None:
+            held.append((self.social_workers, request, 1.0))
+        yield request
+        end = cal.add_working_days(m.env.now, self.d.assessment_days, seven)
+        yield m.env.timeout(end - m.env.now)
+        if held is not None:
+            held.pop()
+        self.social_workers.release()
+        m.rec.count("assessments", m.env.now)
+        m.rec.cost("social_work", "local_authority", m.p.costs.assessment, m.env.now)
+
+    def provider_assessment(self, person: Person, repeat: bool = False):
+        """The receiving service's own assessment, unless a trusted assessor did it."""
+        m = self.m
+        policy = m.policy
+        mean = self.d.provider_assessment_wait_days
+        draw = self.wait_stream.exponential(mean)
+        if policy.trusted_assessor:
+            return
+        if not policy.shared_care_plan:
+            m.rec.count("assessments", m.env.now)
+        else:
+            draw *= 0.5  # reads the shared plan; a shorter confirming visit
+        end = m.cal.add_working_days(m.env.now, draw, policy.seven_day)
+        if end > m.env.now:
+            yield m.env.timeout(end - m.env.now)
+
+    def funding(self, person: Person, need: int, service: str, at_home: bool = False):
+        m = self.m
+        d = self.d
+        u_chc, u_eligible, u_pool = (self.stream.uniform(), self.stream.uniform(),
+                                     self.stream.uniform())
+        chc_wait = self.wait_stream.exponential(d.chc_wait_mean_days)
+        if need in (P2, P3) and u_chc < d.chc_share_p3:
+            m.rec.count("chc_screenings", m.env.now)
+            yield m.env.timeout(chc_wait)
+            person.chc_funded = u_eligible < d.chc_eligible_share
+        if service in ("home_care", "residential", "nursing") and not person.chc_funded:
+            if u_pool >= m.p.levers.pooled_budget_share:
+                panel = m.cal.next_weekday_time(m.env.now, d.funding_panel_weekday)
+                yield m.env.timeout(panel - m.env.now)
+
+    def transfer_day(self):
+        m = self.m
+        if m.policy.seven_day:
+            return
+        t = m.cal.next_working_time(m.env.now)
+        if t > m.env.now:
+            yield m.env.timeout(t - m.env.now)
+
+    # ----------------------------------------------------------------------------------
+    def leave_acute(self, person: Person, clock: DelayClock, fit_time: float) -> None:
+        m = self.m
+        now = m.env.now
+        clock.switch(None, now)
+        m.delayed.add(now, -1)
+        delay = now - fit_time
+        if m.rec.in_window(now):
+            m.rec.delays_completed.append(delay)
+        person.settle_deficit(now, m.community.half_life)
+        person.deficit += self.d.deconditioning_per_day * delay
+        m.hospital.end_stay(person)
+        person.last_discharge = now
+
+    def start_service(self, person: Person, service: str, delay: float, at_home: bool = False):
+        """Hand over to the service whose place is already held."""
+        m = self.m
+        if service == "reablement":
+            if not at_home:
+                m.arrive_home(person, delay_days=delay, reablement=True)
+            m.reablement.start(person, from_hospital=True)
+        elif service == "home_care":
+            if not at_home:
+                m.arrive_home(person, delay_days=delay)
+            m.home_care.start_package(person)
+        elif service == "intermediate_care":
+            m.intermediate_care.start(person, P2, d2a=False)
+        else:
+            m.care_home.admit(person, service)
+

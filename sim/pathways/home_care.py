@@ -1,0 +1,73 @@
+"""Home care: a market of hours per week shared by hospital discharges and the community.
+
+Packages are held as hours per week. Community referrals and hospital discharges join one
+first-come-first-served waiting list for the same hours, so hospital demand and community
+demand compete. A package stops when the person is admitted (and must be restarted on
+discharge, the most common cause of delay in the national data), moves to a care home or dies.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import TYPE_CHECKING
+
+from ..population import HOME, HOME_CARE, INDEPENDENT, Person
+
+if TYPE_CHECKING:
+    from ..engine import Model
+
+
+class HomeCare:
+    def __init__(self, m: Model):
+        self.m = m
+        self.h = m.p.home_care
+        self.hours = m.pool("home_care_hours", self.h.hours_per_week)
+        self.stream = m.rs.home_care
+
+    def new_package_hours(self) -> float:
+        return max(1.0, self.stream.gamma(self.h.package_hours_mean, 0.6))
+
+    def start_package(self, person: Person) -> None:
+        """The hours are already granted from ``self.hours``."""
+        person.care = HOME_CARE
+        person.holds_package = True
+
+    def stop_package(self, person: Person) -> None:
+        if person.holds_package:
+            self.hours.release(person.package_hours)
+            person.holds_package = False
+
+    def end_package(self, person: Person) -> None:
+        """The long-term need ended for reasons other than death or a move."""
+        self.stop_package(person)
+        person.care = INDEPENDENT
+        person.package_hours = 0.0
+        self.m.rec.count("home_care_packages_ended", self.m.env.now)
+
+    def start_census(self, person: Person) -> None:
+        person.package_hours = self.new_package_hours()
+        if self.hours.can_take(person.package_hours):
+            self.hours.take_now(person.package_hours)
+            person.holds_package = True
+        else:
+            self.refer_from_community(person, hours=person.package_hours)
+
+    def refer_from_community(self, person: Person, hours: float | None = None) -> None:
+        m = self.m
+        m.rec.count("home_care_referrals_community", m.env.now)
+        if hours is None:
+            hours = self.new_package_hours()
+        person.package_hours = hours
+        request = self.hours.acquire(hours)
+        person.waiting_request = (self.hours, request, hours)
+        request.callbacks.append(partial(self._granted, person, request))
+
+    def _granted(self, person: Person, request, _event) -> None:
+        if person.waiting_request is None or person.waiting_request[1] is not request:
+            return
+        person.waiting_request = None
+        if person.location != HOME:
+            self.hours.release(person.package_hours)
+            return
+        self.start_package(person)
+        self.m.community.schedule(person)

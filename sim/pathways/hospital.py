@@ -1,0 +1,164 @@
+"""A&E and the acute ward: admission, boarding when the ward is full, treatment, death.
+
+A crisis brings a person to A&E; a share are admitted. An admitted person boards in A&E until
+a bed is free (first come, first served), then stays for a treatment length of stay with a
+long right tail (lognormal, longer with frailty). At the end of treatment they are medically
+fit and the discharge module takes over while they still occupy the bed.
+
+In ``arrivals.mode = poisson`` the ward is a textbook M/M/c queue: anonymous Poisson arrivals,
+exponential stays, nothing upstream or downstream (verification against Erlang B and C).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+from ..population import ACUTE, ED, Person
+
+if TYPE_CHECKING:
+    from ..engine import Model
+
+
+class Hospital:
+    def __init__(self, m: Model):
+        self.m = m
+        a = m.p.acute
+        c = m.p.community
+        self.beds = m.pool("acute", a.beds)
+        self.p_admit = c.admission_probability
+        self.death_ratio = (1.0, c.frailty_mortality_ratio_mild, c.frailty_mortality_ratio_moderate,
+                            c.frailty_mortality_ratio_severe)
+        self.los_median = [a.los_median_days_fit * a.los_frailty_ratio_per_level ** f
+                           for f in range(4)]
+        self.stay_start: dict[int, float] = {}
+
+    def death_probability(self, person: Person) -> float:
+        return min(0.95, self.m.p.acute.death_probability_fit * self.death_ratio[person.frailty])
+
+    # ----------------------------------------------------------------------------------
+    def crisis(self, person: Person, certain_admission: bool = False) -> None:
+        """A crisis reaches A&E (called by the community at the time of the crisis)."""
+        m = self.m
+        now = m.env.now
+        m.rec.count("ae_attendances", now)
+        m.rec.cost("a_and_e", "nhs", m.p.costs.ae_attendance, now)
+        p = 1.0 if certain_admission else min(1.0, self.p_admit * m.policy.admission_multiplier())
+        if m.rs.ae.uniform() < p:
+            m.env.process(self.episode(person))
+        else:
+            m.community.schedule(person)
+
+    def episode(self, person: Person):
+        m = self.m
+        env = m.env
+        came_from = person.location
+        m.leave_community(person)
+        m.move(person, ED)
+        if m.p.acute.when_full == "reject" and not self.beds.can_take():
+            m.rec.count("acute_diverted", env.now)
+            m.rec.count("acute_arrivals", env.now)
+            m.move(person, came_from)
+            m.community.schedule(person)
+            return
+        arrived = env.now
+        if arrived - person.last_discharge <= 30.0:
+            m.rec.count("readmissions_30d", arrived)
+        request = self.beds.acquire()
+        if not request.triggered:
+            m.check_boarding_queue(len(self.beds.waiting))
+        yield request
+        m.rec.count("acute_waited", arrived, 1.0 if env.now > arrived else 0.0)
+        m.move(person, ACUTE)
+        self.start_stay(person, arrived)
+        person.excess_crisis_at = math.inf
+
+        a = m.p.acute
+        los = m.rs.los.lognormal(self.los_median[person.frailty], a.los_sigma)
+        person.settle_deficit(env.now, m.community.half_life)
+        person.deficit += m.rs.illness.exponential(a.illness_function_loss)
+        if m.rs.hospital_death.uniform() < self.death_probability(person):
+            yield env.timeout(m.rs.hospital_death.uniform() * los)
+            self.end_stay(person)
+            m.die(person, "hospital")
+            return
+        yield env.timeout(los)
+        yield from m.discharge.medically_fit(person)
+
+    def start_stay(self, person_or_id, arrived: float) -> None:
+        m = self.m
+        now = m.env.now
+        key = person_or_id.pid if isinstance(person_or_id, Person) else person_or_id
+        self.stay_start[key] = now
+        m.rec.count("emergency_admissions", now)
+        m.rec.count("acute_arrivals", arrived)
+        m.rec.count("acute_wait_days", arrived, now - arrived)
+        m.rec.cost("acute", "nhs", m.p.costs.admission_episode, now)
+
+    def end_stay(self, person_or_id) -> None:
+        """Free the bed and record the stay (for Little's law); the caller moves the person."""
+        m = self.m
+        key = person_or_id.pid if isinstance(person_or_id, Person) else person_or_id
+        start = self.stay_start.pop(key)
+        now = m.env.now
+        rec = m.rec
+        rec.acute_stay_days_in_window += rec.overlap(start, now)
+        if rec.in_window(start):
+            rec.acute_stays_started += 1
+            rec.acute_stay_days_started += min(now, rec.end) - start
+        rec.count("acute_discharges", now)
+        rec.count("acute_los_days", now, now - start)
+        self.beds.release()
+
+    def close(self, now: float) -> None:
+        """Count the part of stays still open when the run stops."""
+        rec = self.m.rec
+        for start in self.stay_start.values():
+            rec.acute_stay_days_in_window += rec.overlap(start, now)
+            if rec.in_window(start):
+                rec.acute_stays_started += 1
+                rec.acute_stay_days_started += min(now, rec.end) - start
+
+    # ----------------------------------------------------------------------------------
+    def poisson_arrivals(self):
+        """Verification mode: anonymous Poisson arrivals to the ward."""
+        m = self.m
+        rate = m.p.arrivals.rate_per_day
+        if rate <= 0:
+            return
+        stream = m.rs.arrivals
+        k = 0
+        while True:
+            yield m.env.timeout(stream.exponential(1.0 / rate))
+            k += 1
+            m.anonymous_in_system += 1
+            m.env.process(self.anonymous_episode(-k))
+
+    def anonymous_episode(self, key: int):
+        m = self.m
+        env = m.env
+        arrived = env.now
+        if m.p.acute.when_full == "reject" and not self.beds.can_take():
+            m.rec.count("acute_diverted", arrived)
+            m.rec.count("acute_arrivals", arrived)
+            m.anonymous_in_system -= 1
+            m.anonymous_left += 1
+            return
+        request = self.beds.acquire()
+        m.anonymous_boarding.add(env.now, 1)
+        if not request.triggered:
+            m.check_boarding_queue(len(self.beds.waiting))
+        yield request
+        m.anonymous_boarding.add(env.now, -1)
+        m.rec.count("acute_waited", arrived, 1.0 if env.now > arrived else 0.0)
+        self.start_stay(key, arrived)
+        a = m.p.acute
+        if a.los_distribution == "exponential":
+            los = m.rs.los.exponential(a.los_mean_days)
+        else:
+            los = m.rs.los.lognormal(self.los_median[0], a.los_sigma)
+        yield env.timeout(los)
+        self.end_stay(key)
+        m.anonymous_in_system -= 1
+        m.anonymous_left += 1
+

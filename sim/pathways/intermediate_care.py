@@ -1,0 +1,65 @@
+"""Bed-based intermediate care: step-down rehabilitation (P2) and discharge-to-assess beds.
+
+A P2 stay rehabilitates (part of the lost function comes back), then the person goes home,
+home with a package, or to a care home, waiting in the intermediate care bed for that place:
+blocked intermediate care beds are part of the system's congestion. Under discharge to assess
+a P3 person waits here, not in an acute bed, for assessment, funding and a care home.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..population import INTERMEDIATE_CARE, Person
+
+if TYPE_CHECKING:
+    from ..engine import Model
+
+
+class IntermediateCare:
+    def __init__(self, m: Model):
+        self.m = m
+        self.ic = m.p.intermediate_care
+        self.beds = m.pool("intermediate_care", self.ic.beds)
+        self.stream = m.rs.intermediate_care
+
+    def start(self, person: Person, need: int, d2a: bool) -> None:
+        """The bed is already held."""
+        m = self.m
+        m.move(person, INTERMEDIATE_CARE)
+        m.rec.count("intermediate_care_admissions", m.env.now)
+        m.env.process(self._stay(person, need, d2a))
+
+    def _stay(self, person: Person, need: int, d2a: bool):
+        from .discharge import P1, P3
+
+        m = self.m
+        dis = m.discharge
+        now = m.env.now
+        stay = self.stream.gamma(self.ic.stay_mean_days, 0.5)
+        if d2a:
+            yield from dis.social_work_assessment(person)
+        if not (d2a and need == P3):
+            yield m.env.timeout(stay)
+            person.settle_deficit(m.env.now, m.community.half_life)
+            person.deficit *= 1.0 - self.ic.function_recovery_share
+        now = m.env.now
+        exit_need = dis.need(person, now)
+        if exit_need >= P3:
+            service = m.care_home.kind_for(person, now)
+        elif exit_need == P1:
+            service = "home_care"
+        else:
+            service = None
+        if service is not None:
+            yield from dis.funding(person, exit_need, service)
+            pool, amount = dis.place_request(person, service)
+            yield pool.acquire(amount)
+        self.beds.release()
+        if service is None:
+            m.arrive_home(person, delay_days=0.0)
+        elif service == "home_care":
+            m.arrive_home(person, delay_days=0.0)
+            m.home_care.start_package(person)
+        else:
+            m.care_home.admit(person, service)

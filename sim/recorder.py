@@ -1,0 +1,103 @@
+"""What a replication records: time-weighted levels, counts, delays by reason and costs.
+
+Everything is clipped to the results window [start, end): events before the end of warm-up
+or after the end of the run do not count, and durations that straddle the window edges count
+only their part inside it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from .errors import InvariantError
+
+DELAY_REASONS = (
+    "awaiting assessment",
+    "funding decision",
+    "reablement / home care",
+    "intermediate care",
+    "care home",
+)
+
+PAYERS = ("nhs", "local_authority", "pooled")
+
+
+class Tracker:
+    """A level (people in a place, hours in use) and its integral over the results window."""
+
+    __slots__ = ("name", "level", "last", "area", "start", "end", "capacity", "peak")
+
+    def __init__(self, name: str, start: float, end: float, capacity: float = float("inf")):
+        self.name = name
+        self.level = 0.0
+        self.last = 0.0
+        self.area = 0.0
+        self.start = start
+        self.end = end
+        self.capacity = capacity
+        self.peak = 0.0
+
+    def add(self, now: float, delta: float) -> None:
+        a = self.last if self.last > self.start else self.start
+        b = now if now < self.end else self.end
+        if b > a:
+            self.area += self.level * (b - a)
+        self.last = now
+        self.level += delta
+        if self.level > self.peak:
+            self.peak = self.level
+        if self.level < -1e-9 or self.level > self.capacity + 1e-6:
+            raise InvariantError(
+                f"{self.name}: level {self.level:g} outside 0..{self.capacity:g} at t={now:g}"
+            )
+
+    def close(self, now: float) -> None:
+        self.add(now, 0.0)
+
+
+class Recorder:
+    def __init__(self, start: float, end: float):
+        self.start = start
+        self.end = end
+        self.trackers: dict[str, Tracker] = {}
+        self.counts: defaultdict[str, float] = defaultdict(float)
+        self.delay_days: dict[str, float] = {r: 0.0 for r in DELAY_REASONS}
+        self.costs: defaultdict[tuple[str, str], float] = defaultdict(float)
+        self.daily: list[dict[str, float]] = []
+        self.delays_completed: list[float] = []
+        self.acute_stays_started = 0
+        self.acute_stay_days_started = 0.0
+        self.acute_stay_days_in_window = 0.0
+        self.ascof_outcomes: list[bool] = []
+
+    def tracker(self, name: str, capacity: float = float("inf")) -> Tracker:
+        t = self.trackers.get(name)
+        if t is None:
+            t = self.trackers[name] = Tracker(name, self.start, self.end, capacity)
+        return t
+
+    def in_window(self, t: float) -> bool:
+        return self.start <= t < self.end
+
+    def count(self, name: str, now: float, k: float = 1.0) -> None:
+        if self.start <= now < self.end:
+            self.counts[name] += k
+
+    def delay(self, reason: str, t0: float, t1: float) -> None:
+        a = t0 if t0 > self.start else self.start
+        b = t1 if t1 < self.end else self.end
+        if b > a:
+            self.delay_days[reason] += b - a
+
+    def overlap(self, t0: float, t1: float) -> float:
+        a = t0 if t0 > self.start else self.start
+        b = t1 if t1 < self.end else self.end
+        return b - a if b > a else 0.0
+
+    def cost(self, service: str, payer: str, amount: float, now: float) -> None:
+        if self.start <= now < self.end and amount:
+            self.costs[(service, payer)] += amount
+
+    def close(self, now: float) -> None:
+        for t in self.trackers.values():
+            t.close(now)

@@ -1,0 +1,90 @@
+"""Capacity pools: beds, slots and hours, with first-come-first-served queues.
+
+SimPy's ``Resource`` cannot have zero capacity (a planner may well ask "what if we had no
+intermediate care beds?") and does not carry amounts, so the model uses this small pool
+instead. Every change of use is recorded in a time-weighted tracker that also enforces
+``0 <= in use <= capacity``.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+import simpy
+
+from .recorder import Tracker
+
+
+class Pool:
+    """A capacity of identical units (beds, places, hours) shared first come, first served.
+
+    ``acquire(amount)`` returns an event that fires when the amount is granted. The queue is
+    strict FIFO: a large request at the head holds back smaller ones behind it, as a real
+    waiting list would.
+    """
+
+    __slots__ = ("env", "name", "capacity", "in_use", "waiting", "tracker", "queue_tracker")
+
+    def __init__(self, env: simpy.Environment, name: str, capacity: float,
+                 tracker: Tracker, queue_tracker: Tracker):
+        self.env = env
+        self.name = name
+        self.capacity = float(capacity)
+        self.in_use = 0.0
+        self.waiting: deque[tuple[simpy.Event, float]] = deque()
+        self.tracker = tracker
+        self.queue_tracker = queue_tracker
+        tracker.capacity = float(capacity)
+
+    @property
+    def free(self) -> float:
+        return self.capacity - self.in_use
+
+    def can_take(self, amount: float = 1.0) -> bool:
+        return not self.waiting and self.in_use + amount <= self.capacity + 1e-9
+
+    def take_now(self, amount: float = 1.0) -> None:
+        """Take capacity that is known to be free (start-of-run census)."""
+        if not self.can_take(amount):
+            raise ValueError(f"{self.name}: {amount} not free")
+        self._grant(amount)
+
+    def acquire(self, amount: float = 1.0) -> simpy.Event:
+        event = self.env.event()
+        if self.can_take(amount):
+            self._grant(amount)
+            event.succeed()
+        else:
+            self.waiting.append((event, amount))
+            self.queue_tracker.add(self.env.now, 1)
+        return event
+
+    def cancel(self, event: simpy.Event, amount: float = 1.0) -> None:
+        """Withdraw a request: give the capacity back if granted, else leave the queue."""
+        if event.triggered:
+            self.release(amount)
+            return
+        for i, (ev, _) in enumerate(self.waiting):
+            if ev is event:
+                del self.waiting[i]
+                self.queue_tracker.add(self.env.now, -1)
+                break
+        self._serve()
+
+    def release(self, amount: float = 1.0) -> None:
+        self.in_use -= amount
+        if self.in_use < 1e-9:
+            self.in_use = 0.0
+        self.tracker.add(self.env.now, -amount)
+        self._serve()
+
+    def _grant(self, amount: float) -> None:
+        self.in_use += amount
+        self.tracker.add(self.env.now, amount)
+
+    def _serve(self) -> None:
+        while self.waiting and self.in_use + self.waiting[0][1] <= self.capacity + 1e-9:
+            event, amount = self.waiting.popleft()
+            self.queue_tracker.add(self.env.now, -1)
+            self._grant(amount)
+            event.succeed()

@@ -1,0 +1,243 @@
+"""Replications, comparisons with common random numbers, and parallel execution.
+
+Work is shipped as (params, seed, replication index); each replication builds its random
+streams from ``SeedSequence(seed, spawn_key=(replication,))``, so results are identical
+whether replications run serially or in any number of worker processes, and two scenarios
+run with the same seed are paired replication by replication.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import traceback
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from .config import load_scenario
+from .engine import ReplicationOutput, run_replication
+from .errors import ConfigError, ReplicationError
+from .metrics import METRICS
+from .params import Params
+from .stats import t_interval
+
+ProgressCallback = Callable[[int, int], None]
+
+
+@dataclass
+class Failure:
+    """A replication that raised: enough to reproduce it with ``sim.run``."""
+
+    scenario: str
+    replication: int
+    seed: int
+    error: str
+    traceback: str
+
+
+@dataclass
+class Results:
+    """All replications of one scenario. Every table is a plain pandas DataFrame."""
+
+    scenario: str
+    params: Params
+    seed: int
+    kpis: pd.DataFrame
+    daily: pd.DataFrame
+    delays_by_reason: pd.DataFrame
+    costs: pd.DataFrame
+    runtime_seconds: float
+    events: int = 0
+    failures: list[Failure] = field(default_factory=list)
+
+    @property
+    def replications(self) -> int:
+        return len(self.kpis)
+
+    def summary(self, metrics: list[str] | None = None, level: float = 0.95) -> pd.DataFrame:
+        """Mean, std, Student-t CI and n per metric (rows), over replications."""
+        cols = metrics or [c for c in self.kpis.columns if c != "replication"]
+        rows = {m: t_interval(self.kpis[m].tolist(), level) for m in cols}
+        out = pd.DataFrame.from_dict(rows, orient="index")
+        out.index.name = "metric"
+        return out[["mean", "std", "ci_low", "ci_high", "n"]]
+
+    def cost_by_payer(self) -> pd.DataFrame:
+        """Mean cost per replication by service (rows) and payer (columns)."""
+        if self.costs.empty:
+            return pd.DataFrame()
+        table = self.costs.pivot_table(index="service", columns="payer", values="cost",
+                                       aggfunc="sum", fill_value=0.0) / max(self.replications, 1)
+        return table
+
+
+@dataclass
+class Comparison:
+    """Several scenarios run with the same seeds (common random numbers)."""
+
+    results: dict[str, Results]
+    seed: int
+    baseline: str
+
+    def summary(self, stat: str = "mean", metrics: list[str] | None = None) -> pd.DataFrame:
+        """One statistic (mean, ci_low, ...) of every metric (rows) for each scenario."""
+        return pd.DataFrame({name: res.summary(metrics)[stat]
+                             for name, res in self.results.items()})
+
+    def differences(self, baseline: str | None = None, metrics: list[str] | None = None,
+                    level: float = 0.95) -> pd.DataFrame:
+        """Paired mean difference (scenario minus baseline) with its t interval.
+
+        Replication i of each scenario used the same random streams as replication i of
+        the baseline, so the difference is taken replication by replication.
+        """
+        base_name = baseline or self.baseline
+        if base_name not in self.results:
+            raise ConfigError(f"baseline {base_name!r} is not one of {list(self.results)}",
+                              [("baseline", base_name, ", ".join(self.results))])
+        base = self.results[base_name].kpis.set_index("replication")
+        cols = metrics or list(METRICS)
+        rows = []
+        for name, res in self.results.items():
+            if name == base_name:
+                continue
+            other = res.kpis.set_index("replication")
+            common = base.index.intersection(other.index)
+            for metric in cols:
+                diff = (other.loc[common, metric] - base.loc[common, metric]).tolist()
+                ci = t_interval(diff, level)
+                base_mean = float(base.loc[common, metric].mean())
+                rows.append({
+                    "scenario": name, "metric": metric, "baseline": base_name,
+                    "baseline_mean": base_mean, "scenario_mean": float(other.loc[common, metric].mean()),
+                    "difference": ci["mean"], "ci_low": ci["ci_low"], "ci_high": ci["ci_high"],
+                    "relative": ci["mean"] / base_mean if base_mean else float("nan"),
+                    "n": ci["n"],
+                })
+        return pd.DataFrame(rows).set_index(["scenario", "metric"])
+
+
+# ------------------------------------------------------------------------------------------
+def _one(params: Params, seed: int, replication: int) -> ReplicationOutput | Failure:
+    try:
+        return run_replication(params, seed, replication)
+    except Exception as exc:  # kept and reported with what reproduces it
+        return Failure(params.name, replication, seed, f"{type(exc).__name__}: {exc}",
+                       traceback.format_exc())
+
+
+def _execute(tasks: list[tuple[Params, int, int]], workers: int,
+             progress: ProgressCallback | None) -> list[ReplicationOutput | Failure]:
+    total = len(tasks)
+    if workers <= 1 or total <= 1:
+        out = []
+        for k, task in enumerate(tasks):
+            out.append(_one(*task))
+            if progress:
+                progress(k + 1, total)
+        return out
+    from joblib import Parallel, delayed
+
+    parallel = Parallel(n_jobs=workers, backend="loky", return_as="generator")
+    out = []
+    for k, item in enumerate(parallel(delayed(_one)(*t) for t in tasks)):
+        out.append(item)
+        if progress:
+            progress(k + 1, total)
+    return out
+
+
+def _check_counts(replications: int, workers: int) -> None:
+    if not isinstance(replications, int) or isinstance(replications, bool) or replications < 1:
+        raise ConfigError(f"replications = {replications!r}: must be a whole number >= 1",
+                          [("replications", replications, "a whole number >= 1")])
+    if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
+        raise ConfigError(f"workers = {workers!r}: must be a whole number >= 1",
+                          [("workers", workers, "a whole number >= 1")])
+
+
+def _assemble(name: str, params: Params, seed: int,
+              outputs: list[ReplicationOutput | Failure], runtime: float) -> Results:
+    ok = sorted((o for o in outputs if isinstance(o, ReplicationOutput)),
+                key=lambda o: o.replication)
+    failures = [o for o in outputs if isinstance(o, Failure)]
+    kpis = pd.DataFrame([{"replication": o.replication, **o.kpis} for o in ok])
+    daily = pd.DataFrame([{"replication": o.replication, **row} for o in ok for row in o.daily])
+    delays = pd.DataFrame([{"replication": o.replication, "reason": r, "delayed_days": v}
+                           for o in ok for r, v in o.delays_by_reason.items()])
+    costs = pd.DataFrame([{"replication": o.replication, "service": s, "payer": p, "cost": v}
+                          for o in ok for (s, p), v in o.costs.items()])
+    if kpis.empty:
+        kpis = pd.DataFrame(columns=["replication", *METRICS])
+    return Results(name, params, seed, kpis, daily, delays, costs, runtime,
+                   sum(o.events for o in ok), failures)
+
+
+def _raise_failures(results: list[Results]) -> None:
+    failures = [f for r in results for f in r.failures]
+    if failures:
+        first = failures[0]
+        err = ReplicationError(
+            f"{len(failures)} replication(s) failed; first: scenario {first.scenario!r}, "
+            f"replication {first.replication}, seed {first.seed}: {first.error}. "
+            "The results of the others are kept in .partial.",
+            scenario=first.scenario, replication=first.replication, seed=first.seed)
+        err.partial = results if len(results) > 1 else results[0]  # type: ignore[attr-defined]
+        err.failures = failures  # type: ignore[attr-defined]
+        raise err
+
+
+def run(cfg: Params | str, replications: int = 10, seed: int = 2026, workers: int = 1,
+        progress: ProgressCallback | None = None, on_error: str = "raise") -> Results:
+    """Run replications of one scenario.
+
+    ``workers=N`` runs replications in N processes; results are identical to ``workers=1``.
+    If a replication raises, the others still finish: with ``on_error="raise"`` a
+    :class:`ReplicationError` names the seed and replication and carries the finished
+    results as ``.partial``; with ``on_error="keep"`` they are in ``Results.failures``.
+    """
+    params = cfg if isinstance(cfg, Params) else load_scenario(cfg)
+    _check_counts(replications, workers)
+    t0 = time.perf_counter()
+    outputs = _execute([(params, seed, r) for r in range(replications)], workers, progress)
+    res = _assemble(params.name, params, seed, outputs, time.perf_counter() - t0)
+    if on_error == "raise":
+        _raise_failures([res])
+    return res
+
+
+def compare(scenarios: Mapping[str, Params | str] | list[str], replications: int = 10,
+            seed: int = 2026, workers: int = 1, baseline: str | None = None,
+            progress: ProgressCallback | None = None, on_error: str = "raise") -> Comparison:
+    """Run several scenarios with common random numbers (same seeds, same streams)."""
+    if not isinstance(scenarios, Mapping):
+        scenarios = {str(s): s for s in scenarios}
+    if len(scenarios) < 1:
+        raise ConfigError("compare needs at least one scenario", [("scenarios", [], "1 or more")])
+    _check_counts(replications, workers)
+    params = {name: (p if isinstance(p, Params) else load_scenario(p))
+              for name, p in scenarios.items()}
+    tasks = [(p, seed, r) for p in params.values() for r in range(replications)]
+    t0 = time.perf_counter()
+    outputs = _execute(tasks, workers, progress)
+    runtime = time.perf_counter() - t0
+    results = {}
+    for i, (name, p) in enumerate(params.items()):
+        chunk = outputs[i * replications:(i + 1) * replications]
+        results[name] = _assemble(name, p, seed, chunk, runtime)
+    if on_error == "raise":
+        _raise_failures(list(results.values()))
+    base = baseline or next(iter(results))
+    if base not in results:
+        raise ConfigError(f"baseline {base!r} is not one of {list(results)}",
+                          [("baseline", base, ", ".join(results))])
+    return Comparison(results, seed, base)
+
+
+def default_workers() -> int:
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+__all__ = ["Results", "Comparison", "Failure", "run", "compare", "default_workers"]
