@@ -38,7 +38,7 @@ from .population import (
 )
 from .recorder import Recorder
 from .resources import Pool
-from .rng import Streams, replication_seed
+from .rng import DISCHARGE, PersonDraws, Streams, replication_seed
 
 
 class CountingEnvironment(simpy.Environment):
@@ -78,6 +78,7 @@ class Model:
         self.cal = Calendar(p.run.start_weekday, p.run.start_day_of_year, c.winter_peak,
                             c.winter_peak_day_of_year, c.monday_excess)
         self.policy = Policy(p, streams.levers)
+        self.draw = PersonDraws(streams.seed_sequence)
         self.unstable = False
         self.stopped_at = self.end
         self._stop = self.env.event()
@@ -112,6 +113,7 @@ class Model:
         return len(self.people)
 
     def add_person(self, person: Person) -> None:
+        person.rkey = self.draw.person_key(person.pid)
         self.people.append(person)
         self.entrants += 1
         self.alive.add(self.env.now, 1)
@@ -146,11 +148,21 @@ class Model:
         if reablement:
             risk *= d.readmission_ratio_after_reablement
         risk = min(0.95, risk * self.policy.readmission_multiplier())
-        draw = self.rs.readmission.exponential(1.0)
+        draw = self.draw.exponential(person, DISCHARGE)
         hazard = -math.log(1.0 - risk) / 30.0 if risk > 0 else 0.0
         person.excess_crisis_at = (self.env.now + draw / hazard
                                    if hazard > 0 and draw / hazard < 30.0 else math.inf)
         self.community.schedule(person)
+
+    def schedule_at_home_check(self, person: Person) -> None:
+        """ASCOF 2B: is a person discharged from hospital into reablement or rehabilitation
+        (intermediate care) at home 91 days later? Only discharges whose check falls inside
+        the results period count."""
+        now = self.env.now
+        if self.rec.in_window(now) and now + 91.0 <= self.end:
+            check = self.env.timeout(91.0)
+            check.callbacks.append(
+                lambda _e, person=person: self.rec.ascof_outcomes.append(person.location == HOME))
 
     def die(self, person: Person, where: str) -> None:
         now = self.env.now
@@ -211,6 +223,7 @@ class Model:
         else:
             start = draw_starting_population(p, self.rs.generator("population"))
             for person in start.people:
+                person.rkey = self.draw.person_key(person.pid)
                 self.people.append(person)
                 self.alive.add(0.0, 1)
                 self.loc[person.location].add(0.0, 1)

@@ -46,7 +46,8 @@ METRIC_INFO = {
     "ed_boarding_hours": ("Hours waiting in A&E for a bed", "hours", "lower"),
     "acute_occupancy": ("Acute bed occupancy", "share", "lower"),
     "care_home_admissions": ("Permanent care home admissions", "count", "lower"),
-    "reablement_at_home_91d": ("At home 91 days after reablement (ASCOF 2B)", "share", "higher"),
+    "reablement_at_home_91d": ("At home 91 days after discharge into reablement or "
+                               "rehabilitation (ASCOF 2B)", "share", "higher"),
     "assessments_per_discharge": ("Assessments per supported discharge", "count", "lower"),
     "days_at_home": ("Days at home per person per year", "days", "higher"),
     "deaths": ("Deaths", "count", "lower"),
@@ -147,6 +148,18 @@ def compute_kpis(m: Model) -> dict[str, float]:
         "deaths_hospital": c.get("deaths_hospital", 0.0),
         "unstable": 1.0 if m.unstable else 0.0,
     })
+    stays = rec.completed_stays
+    stay_days = sum(stays)
+    long_stays = [x for x in stays if x > 21.0]
+    kpis["long_stay_share"] = len(long_stays) / len(stays) if stays else nan
+    kpis["long_stay_bed_day_share"] = sum(long_stays) / stay_days if stay_days else nan
+    ended = sum(c.get(f"reablement_{o}", 0.0)
+                for o in ("no_further_need", "reduced_package", "long_term_home_care"))
+    kpis["reablement_no_or_lower_support"] = (
+        (c.get("reablement_no_further_need", 0.0) + c.get("reablement_reduced_package", 0.0))
+        / ended if ended else nan)
+    kpis["deaths_in_hospital_share"] = (c.get("deaths_hospital", 0.0) / c["deaths"]
+                                        if c.get("deaths") else nan)
     for name in ("P0", "P1", "P2", "P3", "P3_back"):
         kpis[f"pathway_{name}"] = c.get(f"pathway_{name}", 0.0)
     return kpis

@@ -261,7 +261,7 @@ class Arrivals(Block):
 # --------------------------------------------------------------------------------------------
 class Community(Block):
     crisis_rate_per_year: float = param(
-        0.17, unit="A&E crises per person per year", ge=0, le=20,
+        0.173, unit="A&E crises per person per year", ge=0, le=20,
         description="Rate of crises bringing a fit person aged 65-74 with the mean number of "
         "conditions to A&E. Age, frailty, conditions and care status multiply it.",
         source=f"calibrated to {CSV}: emergency_admissions_65plus_england (about 250 "
@@ -329,7 +329,7 @@ class Community(Block):
         source="NHS England A&E attendances by weekday (approximate)", evidence="moderate",
     )
     mortality_per_year_65_74: float = param(
-        0.005, unit="deaths per person per year", ge=0, le=1,
+        0.00307, unit="deaths per person per year", ge=0, le=1,
         description="Community death rate of a fit person aged 65-74.",
         source="ONS deaths registered 2022 by age (scaled to fit; hospital deaths separate)",
         evidence="moderate",
@@ -358,7 +358,7 @@ class Community(Block):
         source=f"{CSV}: efi_hazard_ratios (Clegg et al. 2016)", evidence="strong",
     )
     care_home_mortality_per_year: float = param(
-        0.32, unit="deaths per resident per year", ge=0, le=5,
+        0.25, unit="deaths per resident per year", ge=0, le=5,
         description="Death rate of care-home residents (mean stay about 3 years).",
         source="Forder & Fernandez 2011 length of stay in care homes (PSSRU)",
         evidence="moderate",
@@ -395,22 +395,22 @@ class Community(Block):
         "years (the published rates are for fit to frail)", evidence="weak",
     )
     home_care_referral_per_year_mild: float = param(
-        0.005, unit="referrals per person per year", ge=0, le=5,
+        0.002, unit="referrals per person per year", ge=0, le=5,
         description="Community referrals for a home care package, mildly frail person.",
         source="assumption scaled to keep home care use steady", evidence="weak",
     )
     home_care_referral_per_year_moderate: float = param(
-        0.02, unit="referrals per person per year", ge=0, le=5,
+        0.01, unit="referrals per person per year", ge=0, le=5,
         description="Community referrals for a home care package, moderately frail person.",
         source="assumption scaled to keep home care use steady", evidence="weak",
     )
     home_care_referral_per_year_severe: float = param(
-        0.05, unit="referrals per person per year", ge=0, le=5,
+        0.025, unit="referrals per person per year", ge=0, le=5,
         description="Community referrals for a home care package, severely frail person.",
         source="assumption scaled to keep home care use steady", evidence="weak",
     )
     care_home_direct_per_year_severe: float = param(
-        0.05, unit="admissions per person per year", ge=0, le=5,
+        0.08, unit="admissions per person per year", ge=0, le=5,
         description="Permanent care-home admissions straight from the community, severely "
         "frail person living at home (moderate frailty: a quarter of this).",
         source="assumption: about half of care-home admissions come from hospital",
@@ -429,7 +429,7 @@ class Community(Block):
 class Acute(Block):
     beds: int | None = param(
         None, unit="beds", ge=0, le=1_000_000,
-        description="General and acute beds available to people aged 65+. Blank: 340 per 50,000 people aged 65+, scaled to population.size.",
+        description="General and acute beds available to people aged 65+. Blank: 295 per 50,000 people aged 65+, scaled to population.size.",
         source="NHS England KH03 bed availability, 65+ share of occupied bed days (about 2 in "
         "3), scaled to the population", evidence="moderate", group="capacity",
     )
@@ -450,7 +450,7 @@ class Acute(Block):
         "verification mode.", source="verification setting", evidence="strong",
     )
     los_median_days_fit: float = param(
-        3.0, unit="days", ge=0.1, le=100,
+        1.7, unit="days", ge=0.1, le=100,
         description="Median treatment length of stay (until medically fit), fit person. "
         "Frailty multiplies it.",
         source=f"calibrated to {CSV}: los_older_mean and los_long_stay_share",
@@ -462,13 +462,13 @@ class Acute(Block):
         source="Hospital Episode Statistics by frailty (approximate)", evidence="moderate",
     )
     los_sigma: float = param(
-        1.0, unit="log-scale standard deviation", ge=0.05, le=3,
+        1.4, unit="log-scale standard deviation", ge=0.05, le=3,
         description="Spread of the lognormal treatment length of stay (the long right tail).",
         source=f"calibrated to {CSV}: los_long_stay_share (5% over 21 days use 40% of days)",
         evidence="moderate",
     )
     death_probability_fit: float = param(
-        0.03, unit="probability per admission", ge=0, le=1,
+        0.0398, unit="probability per admission", ge=0, le=1,
         description="Probability of dying during an emergency admission, fit person; frailty "
         "multiplies it by the mortality hazard ratios.",
         source=f"calibrated to {CSV}: in_hospital_deaths_75plus", evidence="moderate",
@@ -513,12 +513,12 @@ class Discharge(Block):
         source="assumption", evidence="weak",
     )
     assessment_days: float = param(
-        0.5, unit="working days", ge=0.01, le=30,
+        0.25, unit="working days", ge=0.01, le=30,
         description="Social worker time per discharge assessment.",
         source="assumption", evidence="weak",
     )
     provider_assessment_wait_days: float = param(
-        2.0, unit="working days", ge=0, le=60,
+        0.3, unit="working days", ge=0, le=60,
         description="Mean wait for the receiving service (reablement team, home care agency, "
         "intermediate care, care home) to come and re-assess, in the fragmented process.",
         source=f"{CSV}: trusted_assessor_lincs (2.4 bed days saved by trusted assessors)",
@@ -529,6 +529,12 @@ class Discharge(Block):
         description="Day of the weekly funding panel that signs off packages and placements.",
         source="common council practice", evidence="weak",
     )
+    funding_panel_share: float = param(
+        0.25, unit="share", ge=0, le=1,
+        description="Share of new packages and placements that need the weekly funding panel "
+        "(the rest are within a manager's delegated budget).",
+        source="assumption (common council schemes of delegation)", evidence="weak",
+    )
     chc_share_p3: float = param(
         0.15, unit="share", ge=0, le=1,
         description="Share of pathway 2 and 3 discharges screened for NHS Continuing Healthcare.",
@@ -536,7 +542,7 @@ class Discharge(Block):
         evidence="weak",
     )
     chc_wait_mean_days: float = param(
-        7.0, unit="days", ge=0, le=120,
+        5.0, unit="days", ge=0, le=120,
         description="Mean wait for a CHC decision when it is made in hospital.",
         source="NHS England CHC quarterly statistics (28-day standard often missed)",
         evidence="moderate",
@@ -553,7 +559,7 @@ class Discharge(Block):
         "functional effect is an assumption", evidence="weak",
     )
     readmission_30d_base: float = param(
-        0.10, unit="probability", ge=0, le=1,
+        0.170, unit="probability", ge=0, le=1,
         description="Excess probability of a new crisis within 30 days of discharge home "
         "(on top of the usual crisis rate).",
         source=f"calibrated to {CSV}: readmission_28d_65plus", evidence="moderate",
@@ -565,7 +571,7 @@ class Discharge(Block):
         evidence="weak",
     )
     readmission_ratio_after_reablement: float = param(
-        0.8, unit="ratio", ge=0.1, le=2,
+        1.0, unit="ratio", ge=0.1, le=2,
         description="Multiplier of the excess risk for people discharged into reablement.",
         source="assumption (reablement follow-up)", evidence="weak",
     )
@@ -582,7 +588,7 @@ class Discharge(Block):
 class Reablement(Block):
     slots: int | None = param(
         None, unit="people at once", ge=0, le=100_000,
-        description="Reablement places (people who can be supported at the same time). Blank: 45 per 50,000 people aged 65+, scaled to population.size.",
+        description="Reablement places (people who can be supported at the same time). Blank: 48 per 50,000 people aged 65+, scaled to population.size.",
         source="Health Foundation intermediate care analysis, scaled (assumption)",
         evidence="weak", group="capacity",
     )
@@ -592,23 +598,29 @@ class Reablement(Block):
         source=f"{CSV}: reablement_duration", evidence="strong",
     )
     function_recovery_share: float = param(
-        0.6, unit="share of lost function", ge=0, le=1,
+        0.5, unit="share of lost function", ge=0, le=1,
         description="Share of lost function regained in reablement.",
         source=f"{CSV}: reablement_outcomes and ascof_2d", evidence="weak",
     )
-    no_further_need_share: float = param(
-        0.55, unit="share", ge=0, le=1,
-        description="Share ending with no ongoing support (the rest split between a reduced "
-        "package and long-term home care by function).",
-        source=f"{CSV}: reablement_outcomes (35% no needs; plus signposted and low level)",
-        evidence="moderate",
+    independent_function_above: float = param(
+        0.585, unit="function (0-1 scale)", ge=0, le=1,
+        description="At the end of reablement, people at or above this function need no "
+        "further support.",
+        source=f"calibrated to {CSV}: ascof_2d and reablement_outcomes", evidence="weak",
+    )
+    reduced_package_function_above: float = param(
+        0.47, unit="function (0-1 scale)", ge=0, le=1,
+        description="At the end of reablement, people between this function and the line "
+        "above need a reduced package; below it, long-term home care.",
+        source=f"calibrated to {CSV}: ascof_2d (about 80% end with no or lower support)",
+        evidence="weak",
     )
 
 
 class IntermediateCare(Block):
     beds: int | None = param(
         None, unit="beds", ge=0, le=100_000,
-        description="Bed-based intermediate care and discharge-to-assess beds. Blank: 55 per 50,000 people aged 65+, scaled to population.size.",
+        description="Bed-based intermediate care and discharge-to-assess beds. Blank: 48 per 50,000 people aged 65+, scaled to population.size.",
         source="National Audit of Intermediate Care (beds per 100,000 weighted population)",
         evidence="moderate", group="capacity",
     )
@@ -628,7 +640,7 @@ class IntermediateCare(Block):
 class HomeCare(Block):
     hours_per_week: float | None = param(
         None, unit="hours per week", ge=0, le=1e8,
-        description="Home care hours the market can deliver each week. Blank: 25,000 per 50,000 people aged 65+, scaled to population.size.",
+        description="Home care hours the market can deliver each week. Blank: 22,500 per 50,000 people aged 65+, scaled to population.size.",
         source="scaled from population.home_care_share x package size", evidence="weak",
         group="capacity",
     )
@@ -638,10 +650,17 @@ class HomeCare(Block):
         source="NHS Digital ASC-FR (about 10 hours per week per client)", evidence="moderate",
     )
     package_end_per_year: float = param(
-        0.35, unit="endings per package per year", ge=0, le=12,
+        0.8, unit="endings per package per year", ge=0, le=12,
         description="Rate at which a long-term package ends for reasons other than death, "
         "hospital or care home (needs fall, family takes over, moves away).",
         source="assumption chosen so home care use is steady over years", evidence="weak",
+    )
+    brokerage_days: float = param(
+        2.0, unit="days", ge=0, le=365,
+        description="Mean time for brokerage to find a provider with a carer free in the "
+        "person's area, even when the market has hours in aggregate.",
+        source=f"calibrated to {CSV}: dtoc_reason_split_2018_19 (care package at home 21%)",
+        evidence="weak",
     )
     reduced_package_share: float = param(
         0.5, unit="share of hours", ge=0, le=1,
@@ -657,6 +676,14 @@ class CareHome(Block):
         "kind of resident, so one pool) available to the population. Blank: 1700 per 50,000 people aged 65+, scaled to population.size.",
         source="CQC care directory (about 17 beds per 100 people 85+), scaled",
         evidence="moderate", group="capacity",
+    )
+    placement_search_days: float = param(
+        10.0, unit="days", ge=0, le=365,
+        description="Mean time to find a home with a suitable vacancy that accepts the person, "
+        "after funding is agreed (choice, location, assessment by the home), even when beds "
+        "are free somewhere.",
+        source=f"calibrated to {CSV}: dtoc_reason_split_2018_19 (care homes 26% of delays)",
+        evidence="weak",
     )
     nursing_function_below: float = param(
         0.12, unit="function (0-1 scale)", ge=0, le=1,
@@ -675,7 +702,7 @@ class CareHome(Block):
 class SocialWork(Block):
     staff: int | None = param(
         None, unit="whole-time social workers", ge=0, le=10_000,
-        description="Hospital social workers doing discharge assessments. Blank: 10 per 50,000 people aged 65+, scaled to population.size.",
+        description="Hospital social workers doing discharge assessments. Blank: 14 per 50,000 people aged 65+, scaled to population.size.",
         source="assumption scaled to discharges needing support", evidence="weak",
         group="capacity",
     )
@@ -714,6 +741,14 @@ class Levers(Block):
         mechanism="The provider's own assessment visit is replaced by a same-day trusted "
         "assessment.",
         source=f"{CSV}: trusted_assessor_lincs (2.4 bed days saved per discharge)",
+        evidence="moderate", group="discharge process",
+    )
+    trusted_assessor_care_home_days_saved: float = param(
+        2.4, unit="days per placement", ge=0, le=60,
+        description="With trusted assessors, care homes accept without their own visit: the "
+        "placement search is shorter by this many days.",
+        mechanism="Subtracted from the mean care-home placement search.",
+        source=f"{CSV}: trusted_assessor_lincs (735 bed days over 304 discharges)",
         evidence="moderate", group="discharge process",
     )
     discharge_to_assess_share: float = param(
@@ -873,12 +908,12 @@ class Costs(Block):
 
 # Capacities left blank are scaled from these figures for 50,000 people aged 65+.
 CAPACITY_PER_50K = (
-    ("acute", "beds", 340, True),
-    ("reablement", "slots", 45, True),
-    ("intermediate_care", "beds", 55, True),
-    ("home_care", "hours_per_week", 25_000, False),
+    ("acute", "beds", 295, True),
+    ("reablement", "slots", 48, True),
+    ("intermediate_care", "beds", 48, True),
+    ("home_care", "hours_per_week", 22_500, False),
     ("care_home", "beds", 1700, True),
-    ("social_work", "staff", 10, True),
+    ("social_work", "staff", 14, True),
 )
 
 

@@ -60,6 +60,8 @@ class Person:
     excess_crisis_at: float = math.inf
     waiting_request: object = None  # (pool, event, amount) while on a community waiting list
     service_proc: object = None      # a running at-home service process that a crisis interrupts
+    rkey: int = 0                    # this person's random-number key (see rng.PersonDraws)
+    draws: list = field(default_factory=lambda: [0, 0, 0, 0])  # draws used, by purpose
 
     def age(self, t: float) -> float:
         return self.entry_age + (t - self.entry_time) / 365.0

@@ -68,6 +68,7 @@ class Recorder:
         self.acute_stays_started = 0
         self.acute_stay_days_started = 0.0
         self.acute_stay_days_in_window = 0.0
+        self.completed_stays: list[float] = []  # lengths of stays ending in the window
         self.ascof_outcomes: list[bool] = []
 
     def tracker(self, name: str, capacity: float = float("inf")) -> Tracker:

@@ -1,34 +1,27 @@
-"""Random streams: one per stochastic process, so scenarios share common random numbers.
+"""Random numbers: common random numbers across scenarios, identical in any worker.
 
-A replication's ``SeedSequence`` is ``SeedSequence(seed, spawn_key=(replication,))``; each
-stream below gets its own child by a fixed index. Two scenarios run with the same seed and
-replication therefore draw, say, lengths of stay from the same stream, and differences between
-them are paired. The index list is append-only: reordering it would change every result.
+A replication's ``SeedSequence`` is ``SeedSequence(seed, spawn_key=(replication,))``. Processes
+that do not belong to one person (the starting population, people turning 65, record outages,
+draws of uncertain lever effects, verification arrivals) each get a child stream by a fixed
+index. Everything that happens to a person (crises, deaths, lengths of stay, discharge
+choices, service durations) draws from that person's own counter-based sequence
+(:class:`PersonDraws`), so the same person meets the same luck in every scenario compared.
+Changing the order of ``STREAMS`` or the purposes changes every result.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 STREAMS = (
-    "population",        # initial synthetic population
-    "community",         # crisis, death, frailty progression clocks
-    "season",            # thinning of crisis times for the winter and weekly pattern
-    "ae",                # admission decision at A&E
-    "los",               # treatment length of stay
-    "hospital_death",    # in-hospital deaths
-    "illness",           # function lost in the illness
-    "discharge",         # pathway choices, CHC screening
-    "assessment",        # assessment and provider waits
-    "reablement",        # reablement duration and outcome
-    "intermediate_care", # intermediate care stays
-    "home_care",         # package sizes
-    "care_home",         # care home stays and deaths
-    "readmission",       # post-discharge excess crisis risk
-    "levers",            # per-replication draws of uncertain effects, enrolment
-    "outage",            # shared record outages
-    "entrants",          # people turning 65 during the run
-    "arrivals",          # Poisson arrivals (verification mode)
+    "population",   # the starting population
+    "levers",       # per-replication draws of uncertain effects; risk stratification
+    "outage",       # shared record outages
+    "entrants",     # people turning 65 during the run
+    "arrivals",     # Poisson arrivals (verification mode)
+    "los",          # anonymous lengths of stay (verification mode)
 )
 
 
@@ -102,6 +95,7 @@ class Streams:
     """All streams of one replication, by name."""
 
     def __init__(self, seq: np.random.SeedSequence):
+        self.seed_sequence = seq
         children = seq.spawn(len(STREAMS))
         self._gens = {name: np.random.Generator(np.random.PCG64(c))
                       for name, c in zip(STREAMS, children)}
@@ -116,3 +110,77 @@ class Streams:
     def generator(self, name: str) -> np.random.Generator:
         """The raw NumPy generator of a stream, for vectorised draws."""
         return self._gens[name]
+
+
+# ------------------------------------------------------------------------------------------
+# Per-person random numbers.
+#
+# Shared streams lose their alignment across scenarios as soon as one event moves: every
+# later draw goes to a different person. Counter-based draws keyed on (replication, person,
+# purpose, how many draws that person has had for that purpose) keep person P's k-th crisis,
+# k-th length of stay and so on identical in every scenario run with the same seed, whatever
+# happens to everybody else. That is what makes paired comparisons sharp.
+_MASK = (1 << 64) - 1
+_GOLDEN = 0x9E3779B97F4A7C15
+
+
+def _mix(x: int) -> int:
+    """SplitMix64's output function: a fast, well-mixed 64-bit hash."""
+    x = (x + _GOLDEN) & _MASK
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _MASK
+    return x ^ (x >> 31)
+
+
+COMMUNITY, HOSPITAL, DISCHARGE, SERVICES = range(4)
+_PURPOSE_SHIFT = 58  # purposes sit in the top bits; counters below never reach them
+
+
+class PersonDraws:
+    """Uniform, exponential, normal, lognormal and gamma draws for one person and purpose."""
+
+    __slots__ = ("key",)
+
+    def __init__(self, seq: np.random.SeedSequence):
+        words = seq.generate_state(2, dtype=np.uint32).tolist()
+        self.key = (words[0] << 32) | words[1]
+
+    def person_key(self, pid: int) -> int:
+        return _mix(self.key ^ _mix(pid))
+
+    def uniform(self, person, purpose: int) -> float:
+        k = person.draws[purpose]
+        person.draws[purpose] = k + 1
+        x = _mix(person.rkey ^ (purpose << _PURPOSE_SHIFT) ^ k)
+        return ((x >> 11) + 0.5) * (1.0 / 9007199254740992.0)
+
+    def exponential(self, person, purpose: int, mean: float = 1.0) -> float:
+        return -math.log(self.uniform(person, purpose)) * mean
+
+    def normal(self, person, purpose: int) -> float:
+        u1 = self.uniform(person, purpose)
+        u2 = self.uniform(person, purpose)
+        return math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
+
+    def lognormal(self, person, purpose: int, median: float, sigma: float) -> float:
+        return median * math.exp(sigma * self.normal(person, purpose))
+
+    def gamma(self, person, purpose: int, mean: float, cv: float) -> float:
+        """Gamma with the given mean and coefficient of variation (Marsaglia and Tsang)."""
+        if mean <= 0:
+            return 0.0
+        shape = 1.0 / (cv * cv)
+        boost = 1.0
+        if shape < 1.0:
+            boost = self.uniform(person, purpose) ** (1.0 / shape)
+            shape += 1.0
+        d = shape - 1.0 / 3.0
+        c = 1.0 / math.sqrt(9.0 * d)
+        while True:
+            z = self.normal(person, purpose)
+            v = (1.0 + c * z) ** 3
+            if v <= 0:
+                continue
+            u = self.uniform(person, purpose)
+            if math.log(u) < 0.5 * z * z + d - d * v + d * math.log(v):
+                return d * v * boost * mean / (shape if boost == 1.0 else shape - 1.0)

@@ -26,6 +26,7 @@ from ..population import (
     age_band,
     new_person,
 )
+from ..rng import COMMUNITY
 
 if TYPE_CHECKING:
     from ..engine import Model
@@ -38,8 +39,6 @@ class Community:
     def __init__(self, m: Model):
         self.m = m
         c = m.p.community
-        self.stream = m.rs.community
-        self.season_stream = m.rs.season
         self.half_life = c.function_recovery_half_life_days
         peak = m.cal.max_multiplier
         day = 1.0 / 365.0  # parameters are per year; the clock runs in days
@@ -74,8 +73,8 @@ class Community:
         self.peak = peak
 
     # ----------------------------------------------------------------------------------
-    def crisis_rate_peak(self, person: Person) -> float:
-        """Peak-season crisis rate per day of a person (levers included)."""
+    def crisis_rate_peak(self, person: Person, levers: bool = True) -> float:
+        """Peak-season crisis rate per day of a person (with or without the levers)."""
         if person.location == CARE_HOME:
             return self.care_home_crisis_peak
         band = age_band(person.age(self.m.env.now))
@@ -83,7 +82,7 @@ class Community:
         extra = person.conditions - (self.mean_conditions + person.frailty)
         if extra:
             rate *= self.condition_ratio ** extra
-        if person.key_worker or person.self_managed:
+        if levers and (person.key_worker or person.self_managed):
             rate *= self.m.policy.crisis_multiplier(person.key_worker, person.self_managed)
         return rate
 
@@ -113,10 +112,11 @@ class Community:
         else:
             return
         total = sum(rates)
-        t = now + self.stream.exponential(1.0 / total) if total > 0 else math.inf
+        draw = m.draw
+        t = now + draw.exponential(person, COMMUNITY, 1.0 / total) if total > 0 else math.inf
         kind = -1
         if t < next_band and t < person.excess_crisis_at:
-            u = self.stream.uniform() * total
+            u = draw.uniform(person, COMMUNITY) * total
             acc = 0.0
             for k, r in enumerate(rates):
                 acc += r
@@ -140,7 +140,7 @@ class Community:
         m = self.m
         now = m.env.now
         if kind == CRISIS:
-            if self.season_stream.uniform() * self.peak < m.cal.crisis_multiplier(now):
+            if m.draw.uniform(person, COMMUNITY) * self.peak < m.cal.crisis_multiplier(now):
                 m.hospital.crisis(person)
                 return
         elif kind == EXCESS_CRISIS:
@@ -209,7 +209,9 @@ class Community:
             self.schedule(person)
 
     def expected_deaths_per_day(self, people: list[Person]) -> float:
-        """Deaths per day the starting population implies (community plus hospital)."""
+        """Deaths per day the starting population implies (community plus hospital).
+
+        Levers are left out so that every scenario compared gets the same entrants."""
         total = 0.0
         p_adm = self.m.p.community.admission_probability
         for q in people:
@@ -219,7 +221,8 @@ class Community:
             else:
                 band = age_band(q.age(0.0))
                 total += self.death[band][q.frailty]
-                total += self.crisis_rate_peak(q) / self.peak * p_adm * self.m.hospital.death_probability(q)
+                total += (self.crisis_rate_peak(q, levers=False) / self.peak * p_adm
+                          * self.m.hospital.death_probability(q))
         return total
 
 

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 from simpy import Interrupt
 
 from ..population import HOME_CARE, NURSING, RESIDENTIAL, Person
+from ..rng import DISCHARGE
 
 if TYPE_CHECKING:
     from ..engine import Model
@@ -68,8 +69,6 @@ class Discharge:
         self.m = m
         self.d = m.p.discharge
         self.social_workers = m.pool("social_workers", m.p.social_work.staff)
-        self.stream = m.rs.discharge
-        self.wait_stream = m.rs.assessment
 
     # ----------------------------------------------------------------------------------
     def need(self, person: Person, now: float, extra_deficit: float = 0.0) -> int:
@@ -87,7 +86,7 @@ class Discharge:
         return P0
 
     def service_for(self, person: Person, need: int, now: float, extra_deficit: float = 0.0) -> str:
-        u = self.stream.uniform()
+        u = self.m.draw.uniform(person, DISCHARGE)
         if need == P1:
             if person.care == HOME_CARE or u >= self.d.p1_reablement_share:
                 return "home_care"
@@ -103,7 +102,7 @@ class Discharge:
             return m.reablement.slots, 1.0
         if service == "home_care":
             if person.package_hours <= 0:
-                person.package_hours = m.home_care.new_package_hours()
+                person.package_hours = m.home_care.new_package_hours(person)
             return m.home_care.hours, person.package_hours
         if service == "intermediate_care":
             return m.intermediate_care.beds, 1.0
@@ -134,7 +133,7 @@ class Discharge:
             return
 
         m.rec.count("supported_discharges", now)
-        d2a = self.stream.uniform() < policy.discharge_to_assess_share
+        d2a = m.draw.uniform(person, DISCHARGE) < policy.discharge_to_assess_share
         service = self.service_for(person, need, now)
         if d2a:
             m.rec.count("discharge_to_assess", now)
@@ -148,6 +147,7 @@ class Discharge:
         yield from self.funding(person, need, service)
         while True:
             clock.switch(REASON_FOR_SERVICE[service], m.env.now)
+            yield from self.find_provider(person, service)
             pool, amount = self.place_request(person, service)
             request = pool.acquire(amount)
             yield request
@@ -184,13 +184,29 @@ class Discharge:
             m.arrive_home(person, delay_days=delay)
             person.service_proc = m.env.process(self.home_first(person, service))
             return
+        if need == P3:
+            # Pathway 3 discharge to assess: an interim bed in any care home with a vacancy;
+            # the assessment, funding decision and choice of a permanent home happen there.
+            clock.switch("care home", m.env.now)
+            request = m.care_home.beds.acquire()
+            yield request
+            yield from self.transfer_day()
+            self.leave_acute(person, clock, fit_time)
+            self.assessed_outside_hospital()
+            m.care_home.admit(person, service)
+            return
         clock.switch("intermediate care", m.env.now)
-        beds = m.intermediate_care.beds
-        request = beds.acquire()
+        request = m.intermediate_care.beds.acquire()
         yield request
         yield from self.transfer_day()
         self.leave_acute(person, clock, fit_time)
         m.intermediate_care.start(person, need, d2a=True)
+
+    def assessed_outside_hospital(self) -> None:
+        """A discharge-to-assess assessment done in the home or care home (no bed waits on it)."""
+        m = self.m
+        m.rec.count("assessments", m.env.now)
+        m.rec.cost("social_work", "local_authority", m.p.costs.assessment, m.env.now)
 
     def home_first(self, person: Person, service: str):
         """At home with bridging care until the assessed service starts (interruptible)."""
@@ -200,6 +216,7 @@ class Discharge:
         try:
             yield from self.social_work_assessment(person, held)
             yield from self.funding(person, P1, service, at_home=True)
+            yield from self.find_provider(person, service)
             pool, amount = self.place_request(person, service)
             request = pool.acquire(amount)
             held.append((pool, request, amount))
@@ -239,7 +256,7 @@ class Discharge:
         m = self.m
         policy = m.policy
         mean = self.d.provider_assessment_wait_days
-        draw = self.wait_stream.exponential(mean)
+        draw = m.draw.exponential(person, DISCHARGE, mean)
         if policy.trusted_assessor:
             return
         if not policy.shared_care_plan:
@@ -253,17 +270,36 @@ class Discharge:
     def funding(self, person: Person, need: int, service: str, at_home: bool = False):
         m = self.m
         d = self.d
-        u_chc, u_eligible, u_pool = (self.stream.uniform(), self.stream.uniform(),
-                                     self.stream.uniform())
-        chc_wait = self.wait_stream.exponential(d.chc_wait_mean_days)
+        draw = m.draw
+        u_chc, u_eligible, u_pool = (draw.uniform(person, DISCHARGE),
+                                     draw.uniform(person, DISCHARGE),
+                                     draw.uniform(person, DISCHARGE))
+        chc_wait = draw.exponential(person, DISCHARGE, d.chc_wait_mean_days)
         if need in (P2, P3) and u_chc < d.chc_share_p3:
             m.rec.count("chc_screenings", m.env.now)
             yield m.env.timeout(chc_wait)
             person.chc_funded = u_eligible < d.chc_eligible_share
+        # The pooled budget removes the panel for its share; u_pool decides both so a pooled
+        # share of s removes exactly s of the panels the fragmented system would hold.
         if service in ("home_care", "residential", "nursing") and not person.chc_funded:
-            if u_pool >= m.p.levers.pooled_budget_share:
+            if u_pool < d.funding_panel_share * (1.0 - m.p.levers.pooled_budget_share):
                 panel = m.cal.next_weekday_time(m.env.now, d.funding_panel_weekday)
                 yield m.env.timeout(panel - m.env.now)
+
+    def find_provider(self, person: Person, service: str):
+        """Market friction: finding a home or a care provider that will take the person."""
+        m = self.m
+        draw = m.draw.exponential(person, DISCHARGE)
+        if service in ("residential", "nursing"):
+            mean = m.p.care_home.placement_search_days
+            if m.policy.trusted_assessor:
+                mean = max(0.0, mean - m.p.levers.trusted_assessor_care_home_days_saved)
+        elif service == "home_care":
+            mean = m.p.home_care.brokerage_days
+        else:
+            return
+        if draw * mean > 0:
+            yield m.env.timeout(draw * mean)
 
     def transfer_day(self):
         m = self.m

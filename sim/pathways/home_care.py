@@ -12,6 +12,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from ..population import HOME, HOME_CARE, INDEPENDENT, Person
+from ..rng import SERVICES
 
 if TYPE_CHECKING:
     from ..engine import Model
@@ -22,10 +23,9 @@ class HomeCare:
         self.m = m
         self.h = m.p.home_care
         self.hours = m.pool("home_care_hours", self.h.hours_per_week)
-        self.stream = m.rs.home_care
 
-    def new_package_hours(self) -> float:
-        return max(1.0, self.stream.gamma(self.h.package_hours_mean, 0.6))
+    def new_package_hours(self, person: Person) -> float:
+        return max(1.0, self.m.draw.gamma(person, SERVICES, self.h.package_hours_mean, 0.6))
 
     def start_package(self, person: Person) -> None:
         """The hours are already granted from ``self.hours``."""
@@ -45,7 +45,7 @@ class HomeCare:
         self.m.rec.count("home_care_packages_ended", self.m.env.now)
 
     def start_census(self, person: Person) -> None:
-        person.package_hours = self.new_package_hours()
+        person.package_hours = self.new_package_hours(person)
         if self.hours.can_take(person.package_hours):
             self.hours.take_now(person.package_hours)
             person.holds_package = True
@@ -56,7 +56,7 @@ class HomeCare:
         m = self.m
         m.rec.count("home_care_referrals_community", m.env.now)
         if hours is None:
-            hours = self.new_package_hours()
+            hours = self.new_package_hours(person)
         person.package_hours = hours
         request = self.hours.acquire(hours)
         person.waiting_request = (self.hours, request, hours)

@@ -15,6 +15,7 @@ import math
 from typing import TYPE_CHECKING
 
 from ..population import ACUTE, ED, Person
+from ..rng import HOSPITAL
 
 if TYPE_CHECKING:
     from ..engine import Model
@@ -44,7 +45,7 @@ class Hospital:
         m.rec.count("ae_attendances", now)
         m.rec.cost("a_and_e", "nhs", m.p.costs.ae_attendance, now)
         p = 1.0 if certain_admission else min(1.0, self.p_admit * m.policy.admission_multiplier())
-        if m.rs.ae.uniform() < p:
+        if m.draw.uniform(person, HOSPITAL) < p:
             m.env.process(self.episode(person))
         else:
             m.community.schedule(person)
@@ -74,11 +75,14 @@ class Hospital:
         person.excess_crisis_at = math.inf
 
         a = m.p.acute
-        los = m.rs.los.lognormal(self.los_median[person.frailty], a.los_sigma)
+        draw = m.draw
+        los = draw.lognormal(person, HOSPITAL, self.los_median[person.frailty], a.los_sigma)
         person.settle_deficit(env.now, m.community.half_life)
-        person.deficit += m.rs.illness.exponential(a.illness_function_loss)
-        if m.rs.hospital_death.uniform() < self.death_probability(person):
-            yield env.timeout(m.rs.hospital_death.uniform() * los)
+        person.deficit += draw.exponential(person, HOSPITAL, a.illness_function_loss)
+        dies = draw.uniform(person, HOSPITAL) < self.death_probability(person)
+        when = draw.uniform(person, HOSPITAL)
+        if dies:
+            yield env.timeout(when * los)
             self.end_stay(person)
             m.die(person, "hospital")
             return
@@ -107,6 +111,8 @@ class Hospital:
             rec.acute_stays_started += 1
             rec.acute_stay_days_started += min(now, rec.end) - start
         rec.count("acute_discharges", now)
+        if rec.in_window(now):
+            rec.completed_stays.append(now - start)
         rec.count("acute_los_days", now, now - start)
         self.beds.release()
 

@@ -1,9 +1,9 @@
-"""Bed-based intermediate care: step-down rehabilitation (P2) and discharge-to-assess beds.
+"""Bed-based intermediate care: step-down rehabilitation (pathway 2).
 
-A P2 stay rehabilitates (part of the lost function comes back), then the person goes home,
-home with a package, or to a care home, waiting in the intermediate care bed for that place:
+A stay rehabilitates (part of the lost function comes back), then the person goes home, home
+with a package, or to a care home, waiting in the intermediate care bed for that place:
 blocked intermediate care beds are part of the system's congestion. Under discharge to assess
-a P3 person waits here, not in an acute bed, for assessment, funding and a care home.
+the social work assessment happens here instead of on the acute ward.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..population import INTERMEDIATE_CARE, Person
+from ..rng import SERVICES
 
 if TYPE_CHECKING:
     from ..engine import Model
@@ -21,28 +22,29 @@ class IntermediateCare:
         self.m = m
         self.ic = m.p.intermediate_care
         self.beds = m.pool("intermediate_care", self.ic.beds)
-        self.stream = m.rs.intermediate_care
 
     def start(self, person: Person, need: int, d2a: bool) -> None:
         """The bed is already held."""
         m = self.m
         m.move(person, INTERMEDIATE_CARE)
         m.rec.count("intermediate_care_admissions", m.env.now)
+        m.schedule_at_home_check(person)
         m.env.process(self._stay(person, need, d2a))
 
     def _stay(self, person: Person, need: int, d2a: bool):
         from .discharge import P1, P3
 
+        del need  # every stay rehabilitates; the exit need is assessed at the end
+
         m = self.m
         dis = m.discharge
         now = m.env.now
-        stay = self.stream.gamma(self.ic.stay_mean_days, 0.5)
+        stay = m.draw.gamma(person, SERVICES, self.ic.stay_mean_days, 0.5)
         if d2a:
             yield from dis.social_work_assessment(person)
-        if not (d2a and need == P3):
-            yield m.env.timeout(stay)
-            person.settle_deficit(m.env.now, m.community.half_life)
-            person.deficit *= 1.0 - self.ic.function_recovery_share
+        yield m.env.timeout(stay)
+        person.settle_deficit(m.env.now, m.community.half_life)
+        person.deficit *= 1.0 - self.ic.function_recovery_share
         now = m.env.now
         exit_need = dis.need(person, now)
         if exit_need >= P3:
@@ -53,6 +55,7 @@ class IntermediateCare:
             service = None
         if service is not None:
             yield from dis.funding(person, exit_need, service)
+            yield from dis.find_provider(person, service)
             pool, amount = dis.place_request(person, service)
             yield pool.acquire(amount)
         self.beds.release()
