@@ -67,7 +67,7 @@ def chart(table, path: Path) -> None:
     """Each target on a common scale: 0 = lower end of the band, 1 = upper end."""
     n = len(table)
     fig, ax = plt.subplots(figsize=(8, 0.42 * n + 1.2))
-    for i, (tid, r) in enumerate(table.iloc[::-1].iterrows()):
+    for i, (_, r) in enumerate(table.iloc[::-1].iterrows()):
         lo, hi = r["low"], r["high"]
         width = (hi - lo) or 1.0
 

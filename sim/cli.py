@@ -3,6 +3,7 @@
     python -m sim scenario=integrated replications=10 seed=1 population.size=50000
     python -m sim.compare scenarios=[fragmented,integrated] replications=10
     python -m sim -m scenario=fragmented,integrated acute.beds=300,340   # a sweep
+    python -m sim scenario=integrated replications=40 executor=dask      # on a Dask cluster
 
 Both print a summary table and write a results folder (see README). User mistakes print one
 clear message and exit with status 2, never a traceback.
@@ -11,6 +12,7 @@ clear message and exit with status 2, never a traceback.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import pandas as pd
 from omegaconf import DictConfig, OmegaConf
@@ -61,26 +63,63 @@ def _fail(exc: Exception) -> None:
     raise SystemExit(2)
 
 
+def _executor(cfg: DictConfig):
+    """The executor named by the ``executor`` and ``workers`` run-control keys."""
+    from .executors import resolve_executor
+
+    return resolve_executor(cfg.get("executor"), int(cfg.workers))
+
+
+def _reuse_finished(cfg: DictConfig, params) -> bool:
+    """In a multirun with ``resume=true``, a point already finished is reported, not re-run."""
+    from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
+
+    from .results_io import find_completed, safe_folder
+
+    if HydraConfig.get().mode != RunMode.MULTIRUN or not bool(cfg.get("resume", True)):
+        return False
+    done = find_completed(safe_folder(Path(cfg.output_dir), params.name), params,
+                          int(cfg.seed), int(cfg.replications))
+    if done is None:
+        return False
+    summary = pd.read_csv(done / "summary.csv", index_col="metric")
+    _print_table(summary)
+    print(f"\nalready finished in {done} (same config hash, seed and replications); "
+          "not run again. Pass resume=false to run it anyway.")
+    return True
+
+
 def run_main(cfg: DictConfig) -> None:
     from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
 
+    from .executors import ProgressBar
     from .results_io import write_results
     from .runner import run
 
+    hydra_cfg = HydraConfig.get()
     try:
         data = OmegaConf.to_container(cfg, resolve=True)
         model = {k: v for k, v in data.items() if k not in RUN_CONTROL_KEYS}
-        choice = HydraConfig.get().runtime.choices.get("scenario")
+        choice = hydra_cfg.runtime.choices.get("scenario")
         model.setdefault("name", choice or "custom")
         params = validate(model, label=f"scenario {choice!r}")
-        res = run(params, replications=int(cfg.replications), seed=int(cfg.seed),
-                  workers=int(cfg.workers), on_error="keep")
+        if _reuse_finished(cfg, params):
+            return
+        executor = _executor(cfg)
+        with ProgressBar(desc=params.name) as bar:
+            res = run(params, replications=int(cfg.replications), seed=int(cfg.seed),
+                      workers=int(cfg.workers), on_error="keep", executor=executor,
+                      progress=bar)
     except ConfigError as exc:
         _fail(exc)
         return
     _print_table(res.summary())
-    folder = write_results(res, root=cfg.output_dir,
-                           extra_manifest={"overrides": list(HydraConfig.get().overrides.task)})
+    extra = {"overrides": list(hydra_cfg.overrides.task), "executor": executor.describe()}
+    if hydra_cfg.mode == RunMode.MULTIRUN:
+        extra.update(sweep_dir=hydra_cfg.sweep.dir, job_num=hydra_cfg.job.num)
+    folder = write_results(res, root=cfg.output_dir, extra_manifest=extra)
     print(f"\nresults written to {folder}")
     if res.failures:
         for f in res.failures:
@@ -92,6 +131,7 @@ def run_main(cfg: DictConfig) -> None:
 def compare_main(cfg: DictConfig) -> None:
     from hydra.core.hydra_config import HydraConfig
 
+    from .executors import ProgressBar
     from .results_io import write_comparison
     from .runner import compare
 
@@ -99,8 +139,11 @@ def compare_main(cfg: DictConfig) -> None:
         names = list(cfg.scenarios)
         overrides = _model_overrides()
         scenarios = {name: load_scenario(name, overrides=overrides) for name in names}
-        cmp = compare(scenarios, replications=int(cfg.replications), seed=int(cfg.seed),
-                      workers=int(cfg.workers), baseline=cfg.baseline)
+        executor = _executor(cfg)
+        with ProgressBar(desc="compare") as bar:
+            cmp = compare(scenarios, replications=int(cfg.replications), seed=int(cfg.seed),
+                          workers=int(cfg.workers), baseline=cfg.baseline,
+                          executor=executor, progress=bar)
     except (ConfigError, ReplicationError) as exc:
         _fail(exc)
         return
@@ -108,7 +151,7 @@ def compare_main(cfg: DictConfig) -> None:
     print()
     _print_table(cmp.differences()[["difference", "ci_low", "ci_high", "relative", "n"]])
     folder = write_comparison(cmp, root=cfg.output_dir, extra_manifest={
-        "overrides": list(HydraConfig.get().overrides.task)})
+        "overrides": list(HydraConfig.get().overrides.task), "executor": executor.describe()})
     print(f"\nresults written to {folder}")
 
 

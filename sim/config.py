@@ -31,7 +31,7 @@ MAX_SCENARIO_FILE_BYTES = 256 * 1024
 # Keys that belong to the command line (how to run), not to the model (what to run).
 RUN_CONTROL_KEYS = frozenset(
     {"scenario", "scenarios", "replications", "seed", "workers", "executor", "output_dir",
-     "baseline", "hydra"}
+     "baseline", "resume", "hydra"}
 )
 
 

@@ -55,6 +55,7 @@ def atomic_write_text(path: Path, text: str) -> None:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes files private; results are meant to be shared
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
@@ -139,4 +140,232 @@ def read_results(folder: Path | str) -> dict[str, Any]:
             out[name] = pd.read_csv(path)
     if (folder / "config.yaml").is_file():
         out["config"] = yaml.safe_load((folder / "config.yaml").read_text())
+    return out
+
+
+# ------------------------------------------------------------------------------------------
+# Experiments and sweeps: points stored one by one, found again on resume, gathered into one
+# tidy table.
+# ------------------------------------------------------------------------------------------
+# Overrides that say how a run was executed, not what was simulated: not columns of a sweep.
+_NOT_SWEEP_COLUMNS = frozenset({"output_dir", "workers", "executor", "resume", "replications",
+                                "seed", "baseline"})
+POINT_TABLES = ("kpis", "summary", "daily", "delays_by_reason", "costs")
+# A sweep writes thousands of points: the C emitter, when PyYAML has it, is ten times faster.
+_YAML_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+_code_version_cache: dict[str, Any] = {}
+
+
+def _code_version_once() -> dict[str, Any]:
+    """code_version() plus whether the work tree had uncommitted changes (``git_dirty``),
+    asked once per process: the code does not change during a sweep."""
+    if not _code_version_cache:
+        _code_version_cache.update(code_version())
+        dirty = None
+        try:
+            status = subprocess.run(
+                ["git", "status", "--porcelain", "--untracked-files=no"],
+                cwd=Path(__file__).resolve().parent, capture_output=True, text=True,
+                timeout=5, check=True).stdout
+            dirty = bool(status.strip())
+        except (OSError, subprocess.SubprocessError):
+            pass
+        _code_version_cache["git_dirty"] = dirty  # type: ignore[assignment]
+    return dict(_code_version_cache)
+
+
+code_state = _code_version_once
+
+
+def write_manifest(folder: Path | str, data: dict[str, Any]) -> Path:
+    """Write ``manifest.json`` atomically; by convention the last file of a folder."""
+    path = Path(folder) / "manifest.json"
+    atomic_write_text(path, json.dumps(data, indent=2, default=str))
+    return path
+
+
+def read_manifest(folder: Path | str) -> dict[str, Any] | None:
+    """The folder's manifest, or None when it is missing or unreadable (an unfinished write)."""
+    path = Path(folder) / "manifest.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def point_key(params: Params, seed: int, replications: list[int] | range) -> str:
+    """A folder name that identifies a point by what it simulates: config, seed, replications.
+
+    The same point asked for again (a re-run, another sweep containing it) maps to the same
+    folder, which is how finished points are found and skipped.
+    """
+    reps = list(replications)
+    contiguous = reps == list(range(reps[0], reps[-1] + 1)) if reps else True
+    rep_part = (f"r{reps[0]}-{reps[-1]}" if contiguous and reps
+                else "r" + hashlib.sha256(str(reps).encode()).hexdigest()[:8])
+    return f"{config_hash(params)}-s{int(seed)}-{rep_part}"
+
+
+def write_point(results, folder: Path | str, point: dict[str, Any] | None = None,
+                tables: tuple[str, ...] = POINT_TABLES,
+                extra_manifest: dict[str, Any] | None = None) -> Path:
+    """Store one sweep point (a Results) in ``folder``: chosen tables, config, manifest last.
+
+    ``point`` holds the values that define the point within its sweep (``{"acute.beds":
+    300}``); they become columns of :func:`collect_sweep`. Large sweeps can keep only
+    ``tables=("kpis",)``.
+    """
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    frames = {"kpis": results.kpis, "daily": results.daily,
+              "delays_by_reason": results.delays_by_reason, "costs": results.costs}
+    for name in tables:
+        if name == "summary":
+            atomic_write_csv(out / "summary.csv", results.summary(), index=True)
+        else:
+            atomic_write_csv(out / f"{name}.csv", frames[name])
+    atomic_write_text(out / "config.yaml",
+                      yaml.dump(results.params.model_dump(mode="json"), Dumper=_YAML_DUMPER,
+                                sort_keys=False))
+    point = dict(point or {})
+    write_manifest(out, {
+        "scenario": results.scenario,
+        "seed": results.seed,
+        "replications": results.replications,
+        "replication_ids": [int(r) for r in results.kpis["replication"]],
+        "failures": [f.__dict__ for f in results.failures],
+        "config_hash": config_hash(results.params),
+        "point": point,
+        "overrides": [f"{k}={v}" for k, v in point.items()],
+        "tables": list(tables),
+        "runtime_seconds": round(results.runtime_seconds, 3),
+        "written_at": datetime.now(UTC).isoformat(),
+        **_code_version_once(),
+        **(extra_manifest or {}),
+    })
+    return out
+
+
+def point_is_complete(folder: Path | str, params: Params, seed: int,
+                      replications: list[int] | range) -> bool:
+    """True when ``folder`` holds this point finished: manifest written last, same config
+    hash, seed and replications, no failed replication, and every listed table present."""
+    folder = Path(folder)
+    manifest = read_manifest(folder)
+    if manifest is None:
+        return False
+    ids = manifest.get("replication_ids")
+    if ids is None:  # written by write_results: replications 0..n-1
+        ids = list(range(int(manifest.get("replications", -1))))
+    return (manifest.get("config_hash") == config_hash(params)
+            and int(manifest.get("seed", -1)) == int(seed)
+            and [int(i) for i in ids] == list(replications)
+            and not manifest.get("failures")
+            and all((folder / f"{t}.csv").is_file() for t in manifest.get("tables", ["kpis"])))
+
+
+def find_completed(root: Path | str, params: Params, seed: int, replications: int) -> Path | None:
+    """A finished results folder directly below ``root`` for this config, seed and count
+    of replications (the newest if several), or None."""
+    root = Path(root)
+    if not root.is_dir():
+        return None
+    found = [p for p in root.iterdir()
+             if p.is_dir() and point_is_complete(p, params, seed, range(replications))]
+    return max(found, key=lambda p: (read_manifest(p) or {}).get("written_at", "")) \
+        if found else None
+
+
+def _parse_value(text: str) -> Any:
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+    return value if isinstance(value, int | float | bool | str) or value is None else text
+
+
+def _point_columns(manifest: dict[str, Any]) -> dict[str, Any]:
+    if manifest.get("point"):
+        return dict(manifest["point"])
+    cols: dict[str, Any] = {}
+    for text in manifest.get("overrides") or []:
+        if "=" not in str(text):
+            continue
+        key, value = str(text).split("=", 1)
+        key = key.lstrip("+~")
+        if key.startswith("hydra") or key in _NOT_SWEEP_COLUMNS:
+            continue
+        cols[key] = _parse_value(value)
+    return cols
+
+
+def collect_sweep(root: Path | str, dedupe: bool = True) -> pd.DataFrame:
+    """Every finished result folder under ``root`` as one tidy table.
+
+    One row per sweep point and replication: the point's settings (its sweep values, or the
+    overrides of a ``python -m sim -m ...`` multirun) as columns, then ``scenario``, ``seed``,
+    ``replication``, every metric, ``config_hash`` and ``folder``. Folders without a manifest
+    (unfinished) are skipped. With ``dedupe`` a replication found in several folders (the same
+    config hash and seed, run twice) appears once, from the newest folder; it is the same
+    simulation, so nothing is lost.
+    """
+    root = Path(root)
+    frames = []
+    point_keys: dict[str, None] = {}  # first-seen order of the sweep's columns
+    for manifest_path in sorted(root.rglob("manifest.json")):
+        folder = manifest_path.parent
+        manifest = read_manifest(folder)
+        kpis_path = folder / "kpis.csv"
+        if manifest is None or "config_hash" not in manifest or not kpis_path.is_file():
+            continue
+        try:
+            kpis = pd.read_csv(kpis_path)
+        except (OSError, ValueError, pd.errors.EmptyDataError):
+            continue
+        if kpis.empty:
+            continue
+        point = {k: v for k, v in _point_columns(manifest).items()
+                 if k not in ("scenario", "seed", "replication")}
+        point_keys.update(dict.fromkeys(point))
+        front = pd.DataFrame({**{k: [v] * len(kpis) for k, v in point.items()},
+                              "scenario": manifest.get("scenario"),
+                              "seed": manifest.get("seed")}, index=kpis.index)
+        frame = pd.concat([front, kpis], axis=1)
+        frame["config_hash"] = manifest.get("config_hash")
+        frame["folder"] = str(folder)
+        frame["_written_at"] = manifest.get("written_at", "")
+        frames.append(frame)
+    if not frames:
+        return pd.DataFrame(columns=["scenario", "seed", "replication", "config_hash", "folder"])
+    table = pd.concat(frames, ignore_index=True, sort=False)
+    if dedupe:
+        table = (table.sort_values("_written_at")
+                 .drop_duplicates(["config_hash", "seed", "replication"], keep="last"))
+    point_cols = [c for c in point_keys if c in table.columns]
+    order = point_cols + ["scenario", "seed", "replication"]
+    rest = [c for c in table.columns if c not in order and c != "_written_at"]
+    table = table[order + rest]
+    try:
+        table = table.sort_values(order, kind="stable", na_position="last")
+    except TypeError:  # a column mixing numbers and text: keep the order found
+        pass
+    return table.reset_index(drop=True)
+
+
+def read_experiment(folder: Path | str) -> dict[str, Any]:
+    """Load an experiment folder back: ``manifest``, every CSV table by name, and ``table``
+    (one row per point and replication, from ``table.csv`` or gathered from the points)."""
+    folder = Path(folder)
+    manifest = read_manifest(folder)
+    if manifest is None:
+        raise ConfigError(f"{folder} has no readable manifest.json: the experiment did not "
+                          "finish; run the same command again to resume it",
+                          [("folder", str(folder), "a finished experiment folder")])
+    out: dict[str, Any] = {"manifest": manifest}
+    for path in sorted(folder.glob("*.csv")):
+        if path.stat().st_size > 1:
+            out[path.stem] = pd.read_csv(path)
+    if "table" not in out:
+        out["table"] = collect_sweep(folder)
     return out

@@ -8,17 +8,19 @@ run with the same seed are paired replication by replication.
 
 from __future__ import annotations
 
-import os
 import time
 import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
 from .config import load_scenario
 from .engine import ReplicationOutput, run_replication
 from .errors import ConfigError, ReplicationError
+from .executors import default_workers as _default_workers
+from .executors import validate_executor
 from .metrics import METRICS
 from .params import Params
 from .stats import t_interval
@@ -118,6 +120,15 @@ class Comparison:
                 })
         return pd.DataFrame(rows).set_index(["scenario", "metric"])
 
+    def report(self, path, pdf=None):
+        """Write the board report: self-contained HTML at ``path`` and, if given, a PDF.
+
+        See :mod:`sim.report`; returns the paths written.
+        """
+        from .report import write_report
+
+        return write_report(self, path, pdf)
+
 
 # ------------------------------------------------------------------------------------------
 def _one(params: Params, seed: int, replication: int) -> ReplicationOutput | Failure:
@@ -129,24 +140,12 @@ def _one(params: Params, seed: int, replication: int) -> ReplicationOutput | Fai
 
 
 def _execute(tasks: list[tuple[Params, int, int]], workers: int,
-             progress: ProgressCallback | None) -> list[ReplicationOutput | Failure]:
-    total = len(tasks)
-    if workers <= 1 or total <= 1:
-        out = []
-        for k, task in enumerate(tasks):
-            out.append(_one(*task))
-            if progress:
-                progress(k + 1, total)
-        return out
-    from joblib import Parallel, delayed
+             progress: ProgressCallback | None, executor: Any = None
+             ) -> list[ReplicationOutput | Failure]:
+    """Run the tasks where ``executor`` says (see :mod:`sim.executors`), in task order."""
+    from .executors import run_tasks
 
-    parallel = Parallel(n_jobs=workers, backend="loky", return_as="generator")
-    out = []
-    for k, item in enumerate(parallel(delayed(_one)(*t) for t in tasks)):
-        out.append(item)
-        if progress:
-            progress(k + 1, total)
-    return out
+    return run_tasks(tasks, executor=executor, workers=workers, progress=progress)
 
 
 def _check_counts(replications: int, workers: int) -> None:
@@ -190,18 +189,24 @@ def _raise_failures(results: list[Results]) -> None:
 
 
 def run(cfg: Params | str, replications: int = 10, seed: int = 2026, workers: int = 1,
-        progress: ProgressCallback | None = None, on_error: str = "raise") -> Results:
+        progress: ProgressCallback | None = None, on_error: str = "raise",
+        executor: Any = None) -> Results:
     """Run replications of one scenario.
 
     ``workers=N`` runs replications in N processes; results are identical to ``workers=1``.
+    ``executor`` chooses where they run: ``"serial"``, ``"processes"``, ``"dask"`` (a local
+    Dask cluster), a Dask scheduler address such as ``"tcp://host:8786"``, or a
+    ``distributed.Client`` (see :mod:`sim.executors`). Results are identical in every case.
     If a replication raises, the others still finish: with ``on_error="raise"`` a
     :class:`ReplicationError` names the seed and replication and carries the finished
     results as ``.partial``; with ``on_error="keep"`` they are in ``Results.failures``.
     """
     params = cfg if isinstance(cfg, Params) else load_scenario(cfg)
     _check_counts(replications, workers)
+    validate_executor(executor, workers)
     t0 = time.perf_counter()
-    outputs = _execute([(params, seed, r) for r in range(replications)], workers, progress)
+    outputs = _execute([(params, seed, r) for r in range(replications)], workers, progress,
+                       executor)
     res = _assemble(params.name, params, seed, outputs, time.perf_counter() - t0)
     if on_error == "raise":
         _raise_failures([res])
@@ -210,18 +215,24 @@ def run(cfg: Params | str, replications: int = 10, seed: int = 2026, workers: in
 
 def compare(scenarios: Mapping[str, Params | str] | list[str], replications: int = 10,
             seed: int = 2026, workers: int = 1, baseline: str | None = None,
-            progress: ProgressCallback | None = None, on_error: str = "raise") -> Comparison:
-    """Run several scenarios with common random numbers (same seeds, same streams)."""
+            progress: ProgressCallback | None = None, on_error: str = "raise",
+            executor: Any = None) -> Comparison:
+    """Run several scenarios with common random numbers (same seeds, same streams).
+
+    ``workers`` and ``executor`` work as in :func:`run`; all scenarios' replications share
+    one pool of work.
+    """
     if not isinstance(scenarios, Mapping):
         scenarios = {str(s): s for s in scenarios}
     if len(scenarios) < 1:
         raise ConfigError("compare needs at least one scenario", [("scenarios", [], "1 or more")])
     _check_counts(replications, workers)
+    validate_executor(executor, workers)
     params = {name: (p if isinstance(p, Params) else load_scenario(p))
               for name, p in scenarios.items()}
     tasks = [(p, seed, r) for p in params.values() for r in range(replications)]
     t0 = time.perf_counter()
-    outputs = _execute(tasks, workers, progress)
+    outputs = _execute(tasks, workers, progress, executor)
     runtime = time.perf_counter() - t0
     results = {}
     for i, (name, p) in enumerate(params.items()):
@@ -237,7 +248,7 @@ def compare(scenarios: Mapping[str, Params | str] | list[str], replications: int
 
 
 def default_workers() -> int:
-    return max(1, min(os.cpu_count() or 1, 8))
+    return _default_workers()
 
 
 __all__ = ["Results", "Comparison", "Failure", "run", "compare", "default_workers"]

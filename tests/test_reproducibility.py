@@ -8,7 +8,6 @@ import pandas as pd
 import pytest
 
 import sim
-from tests.conftest import SMALL
 
 
 def test_same_seed_same_results(small_fragmented, small_run):
@@ -41,6 +40,9 @@ def test_common_random_numbers_identical_scenarios_give_zero_difference(small_fr
     cmp = sim.compare({"a": small_fragmented, "b": small_fragmented}, replications=2, seed=5)
     diff = cmp.differences(baseline="a")
     assert (diff["difference"].abs() < 1e-9).all()
+
+
+SMALL = ["population.size=6000", "run.days=180", "run.warmup_days=60"]
 
 
 def test_crn_pairs_reduce_variance():

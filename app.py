@@ -1,0 +1,28 @@
+"""The planner's app: what-if scenarios of care for people aged 65+, compared side by side.
+
+    python3 -m streamlit run app.py
+
+The pages in app_pages/ gather settings and draw results; every number comes from the
+``sim`` library, which the command line and the Python API use too.
+"""
+
+import streamlit as st
+
+from app_pages import common
+
+st.set_page_config(page_title="Care for older people: what-if simulator",
+                   page_icon=":material/elderly:", layout="wide")
+common.keep_widget_state()
+common.warm_up_workers()
+
+pages = [
+    st.Page("app_pages/compare.py", title="Compare scenarios", icon=":material/compare_arrows:",
+            default=True),
+    st.Page("app_pages/explorer.py", title="Capacity explorer", icon=":material/tune:",
+            url_path="capacity"),
+    st.Page("app_pages/report.py", title="Report", icon=":material/description:",
+            url_path="report"),
+    st.Page("app_pages/about.py", title="About the model", icon=":material/info:",
+            url_path="about"),
+]
+st.navigation(pages).run()

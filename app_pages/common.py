@@ -1,0 +1,418 @@
+"""What the pages share: scenarios and their settings, cached runs, scenario files.
+
+Widget values live in ``st.session_state`` under prefixed keys (``p|<scenario>|<path>`` for
+a scenario's parameters, ``c|...`` for the run settings). :func:`keep_widget_state` keeps
+them when the user moves to another page, so a planner's changes survive page switches.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import json
+import math
+import os
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import streamlit as st
+import yaml
+
+import sim
+from app_pages import widgets
+from sim import config as simconfig
+from sim.params import CAPACITY_PER_50K, iter_fields
+
+ROOT = simconfig.SCENARIO_DIR.parent
+# Two worker processes: the machine this is sized for has two cores, and more processes than
+# cores only adds start-up time.
+WORKERS = max(1, min(2, os.cpu_count() or 1))
+# Replications run first so a planner sees numbers within seconds (two rounds on two
+# workers); the full run then gives the ranges. Two are too few for a useful range, so the early cards
+# show averages only.
+QUICK_REPLICATIONS = 2
+MAX_UPLOAD_BYTES = simconfig.MAX_SCENARIO_FILE_BYTES
+PERSISTENT_PREFIXES = ("p|", "c|", "x|", "sel|", "adv|")
+
+DEFAULT_BASELINE = "fragmented"
+DEFAULT_ALTERNATIVES = ("integrated",)
+# Shown first in the scenario lists; the verification scenario goes last.
+_FIRST = ("fragmented", "integrated")
+_LAST = ("mmc",)
+
+COMMON_DEFAULTS: dict[str, Any] = {
+    "c|population": 50_000,
+    "c|years": 1.0,
+    "c|replications": 10,
+    "c|warmup": 120,
+    "c|seed": 2026,
+}
+CAPACITY_PATHS = tuple(f"{b}.{f}" for b, f, _, _ in CAPACITY_PER_50K)
+
+
+def keep_widget_state() -> None:
+    """Stop Streamlit discarding the values of widgets that are not on the current page.
+
+    Re-assigning a widget's value to its own key before any widget is drawn turns it into
+    ordinary session state, which Streamlit keeps across page switches.
+    """
+    for key in list(st.session_state.keys()):
+        if isinstance(key, str) and key.startswith(PERSISTENT_PREFIXES):
+            st.session_state[key] = st.session_state[key]
+
+
+# --------------------------------------------------------------------------------------------
+# Nested dict helpers
+# --------------------------------------------------------------------------------------------
+def value_at(data: dict, path: str) -> Any:
+    node: Any = data
+    for part in path.split("."):
+        node = node[part]
+    return node
+
+
+def set_at(data: dict, path: str, value: Any) -> None:
+    parts = path.split(".")
+    node = data
+    for part in parts[:-1]:
+        node = node[part]
+    node[parts[-1]] = value
+
+
+# --------------------------------------------------------------------------------------------
+# Scenarios
+# --------------------------------------------------------------------------------------------
+def custom_scenarios() -> dict[str, dict[str, Any]]:
+    """Scenarios loaded from files in this session: name -> {"data", "description"}."""
+    return st.session_state.setdefault("custom_scenarios", {})
+
+
+@st.cache_data(show_spinner=False)
+def _named_descriptions() -> dict[str, str]:
+    return sim.scenario_descriptions()
+
+
+def scenario_names() -> list[str]:
+    named = list(_named_descriptions())
+    order = ([n for n in _FIRST if n in named]
+             + [n for n in named if n not in _FIRST and n not in _LAST]
+             + [n for n in _LAST if n in named])
+    return order + [n for n in custom_scenarios() if n not in order]
+
+
+def description(name: str) -> str:
+    custom = custom_scenarios().get(name)
+    if custom is not None:
+        return custom["description"]
+    return _named_descriptions().get(name, "")
+
+
+def _blank(load: Callable[[list[str]], sim.Params]) -> frozenset[str]:
+    """Capacities that follow the population: those that change with population.size."""
+    a = load(["population.size=50000"])
+    b = load(["population.size=100000"])
+    return frozenset(p for p in CAPACITY_PATHS if value_at(a.model_dump(), p)
+                     != value_at(b.model_dump(), p))
+
+
+@st.cache_data(show_spinner=False)
+def _named_base(name: str) -> tuple[dict[str, Any], frozenset[str]]:
+    def load(over: list[str]) -> sim.Params:
+        return sim.load_scenario(name, overrides=over)
+
+    return load([]).model_dump(mode="json"), _blank(load)
+
+
+@st.cache_data(show_spinner=False)
+def _custom_base(raw_json: str) -> tuple[dict[str, Any], frozenset[str]]:
+    raw = json.loads(raw_json)
+
+    def load(over: list[str]) -> sim.Params:
+        return sim.load_scenario(raw, overrides=over)
+
+    return load([]).model_dump(mode="json"), _blank(load)
+
+
+def base(name: str) -> tuple[dict[str, Any], frozenset[str]]:
+    """A scenario's own settings (capacities that follow the population left empty) and the
+    set of those capacities."""
+    custom = custom_scenarios().get(name)
+    if custom is not None:
+        data, blank = _custom_base(json.dumps(custom["data"], sort_keys=True))
+    else:
+        data, blank = _named_base(name)
+    data = copy.deepcopy(data)
+    for path in blank:
+        set_at(data, path, None)
+    return data, blank
+
+
+def wkey(name: str, path: str) -> str:
+    return f"p|{name}|{path}"
+
+
+def advanced_key(name: str) -> str:
+    return f"adv|{name}"
+
+
+def init_scenario_widgets(name: str) -> None:
+    """Give each of the scenario's widgets its starting value, once."""
+    data, _ = base(name)
+    for spec in widgets.specs():
+        key = wkey(name, spec.path)
+        if key not in st.session_state:
+            st.session_state[key] = spec.to_widget(value_at(data, spec.path))
+    st.session_state.setdefault(advanced_key(name), "")
+
+
+def following_population(name: str) -> frozenset[str]:
+    """Capacities of the scenario whose field is empty: they follow the population size."""
+    data, blank = base(name)
+    return frozenset(p for p in CAPACITY_PATHS
+                     if st.session_state.get(wkey(name, p), None if p in blank else 0) is None)
+
+
+def reset_scenario(name: str) -> None:
+    for key in [k for k in st.session_state.keys()
+                if isinstance(k, str) and (k.startswith(f"p|{name}|") or k == advanced_key(name))]:
+        del st.session_state[key]
+
+
+# --------------------------------------------------------------------------------------------
+# Run settings
+# --------------------------------------------------------------------------------------------
+def init_common() -> None:
+    for key, value in COMMON_DEFAULTS.items():
+        st.session_state.setdefault(key, value)
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    population: int
+    years: float
+    warmup_days: int
+    seed: int
+    replications: int
+
+    @property
+    def days(self) -> int:
+        return max(1, round(self.years * 365))
+
+
+def run_settings() -> RunSettings:
+    init_common()
+    s = st.session_state
+    return RunSettings(population=int(s["c|population"]), years=float(s["c|years"]),
+                       warmup_days=int(s["c|warmup"]), seed=int(s["c|seed"]),
+                       replications=int(s["c|replications"]))
+
+
+def advanced_lines(text: str) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines()
+            if line.strip() and not line.strip().startswith("#")]
+
+
+def build_params(name: str, settings: RunSettings) -> sim.Params:
+    """The scenario as the planner has set it up; raises sim.ConfigError if it is invalid."""
+    data, _ = base(name)
+    for spec in widgets.specs():
+        key = wkey(name, spec.path)
+        if key in st.session_state:
+            set_at(data, spec.path,
+                   spec.from_widget(st.session_state[key], value_at(data, spec.path)))
+    data["population"]["size"] = settings.population
+    data["run"]["days"] = settings.days
+    data["run"]["warmup_days"] = settings.warmup_days
+    data["name"] = name
+    overrides = advanced_lines(st.session_state.get(advanced_key(name), ""))
+    return sim.load_scenario(data, overrides=overrides)
+
+
+def differences_between(first: sim.Params, second: sim.Params) -> list[tuple[str, Any, Any]]:
+    """(parameter, first value, second value) for every parameter where they differ."""
+    a, b = first.model_dump(mode="json"), second.model_dump(mode="json")
+    out = []
+    for path, _, _ in iter_fields():
+        if path in ("name", "description"):
+            continue
+        va, vb = value_at(a, path), value_at(b, path)
+        if va != vb:
+            out.append((path, va, vb))
+    return out
+
+
+def show_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, dict) and "mean" in value:
+        return f"{value['mean'] * 100:+.0f}% (uncertain)"
+    if isinstance(value, float):
+        return f"{value:,.6g}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def scenarios_json(params: dict[str, sim.Params]) -> str:
+    """The exact configuration of a comparison: the cache key of its results."""
+    return json.dumps({name: p.model_dump(mode="json") for name, p in params.items()})
+
+
+# --------------------------------------------------------------------------------------------
+# Running
+# --------------------------------------------------------------------------------------------
+def _warm(workers: int) -> None:
+    try:
+        from joblib import Parallel, delayed
+
+        Parallel(n_jobs=workers, backend="loky")(
+            delayed(importlib.import_module)("sim.engine") for _ in range(workers))
+    except Exception:  # only a head start: a failure here just means a slower first run
+        pass
+
+
+@st.cache_resource(show_spinner=False)
+def _warm_up_thread(workers: int) -> threading.Thread:
+    thread = threading.Thread(target=_warm, args=(workers,), daemon=True,
+                              name="caresim-worker-warm-up")
+    thread.start()
+    return thread
+
+
+def warm_up_workers() -> None:
+    """Start the worker processes and import the model in them while the planner is still
+    choosing scenarios. Starting them takes seconds, and the runs reuse them (joblib keeps
+    its process pool alive between calls)."""
+    if WORKERS > 1:
+        _warm_up_thread(WORKERS)
+
+
+def _wait_for_warm_up(timeout: float = 60.0) -> None:
+    if WORKERS > 1:
+        _warm_up_thread(WORKERS).join(timeout)
+
+
+@st.cache_data(max_entries=24, show_spinner=False)
+def run_comparison(config_json: str, seed: int, replications: int, baseline: str,
+                   _label: str = "Running") -> sim.Comparison:
+    """sim.compare on the exact configuration, cached on (configuration, seed, replications,
+    baseline); ``_label`` only names the progress bar and is not part of the cache key.
+
+    The progress bar is drawn inside this function because Streamlit replays what a cached
+    function drew, and cannot replay updates to an element created outside it; the bar is
+    emptied at the end so a replay shows nothing.
+    """
+    scenarios = {name: sim.Params.model_validate(data)
+                 for name, data in json.loads(config_json).items()}
+    slot = st.empty()
+    bar = slot.progress(0.0, text=f"{_label}: starting")
+    t0 = time.perf_counter()
+
+    def progress(done: int, total: int) -> None:
+        bar.progress(done / total, text=f"{_label}: {done} of {total} simulation runs done "
+                     f"({time.perf_counter() - t0:.0f} s)")
+
+    # The warm-up and this run share one process pool: let the warm-up finish creating it.
+    _wait_for_warm_up()
+    try:
+        return sim.compare(scenarios, replications=replications, seed=seed, workers=WORKERS,
+                           baseline=baseline, progress=progress)
+    finally:
+        slot.empty()
+
+
+def describe_error(exc: BaseException) -> str:
+    """A message for a planner: what went wrong, without a traceback."""
+    if isinstance(exc, sim.ConfigError):
+        return str(exc)
+    if isinstance(exc, sim.ReplicationError):
+        return (f"The simulation failed in scenario '{exc.scenario}' (replication "
+                f"{exc.replication}, seed {exc.seed}). {exc}")
+    return f"The run stopped with an error: {type(exc).__name__}: {exc}"
+
+
+# --------------------------------------------------------------------------------------------
+# Scenario files
+# --------------------------------------------------------------------------------------------
+class UploadProblem(Exception):
+    """A scenario file that cannot be used; the message says why, in plain words."""
+
+
+def safe_name(stem: str) -> str:
+    cleaned = re.sub(r"[^A-Za-z0-9_.-]", "_", stem).lstrip(".-")
+    return (cleaned or "my_scenario")[:60]
+
+
+def read_scenario_upload(filename: str, content: bytes, taken: Iterable[str] = ()
+                         ) -> tuple[str, dict[str, Any], str]:
+    """Check an uploaded scenario file with sim.config and return (name, settings,
+    description). Raises :class:`UploadProblem` with a readable message, never anything
+    else."""
+    size = len(content)
+    if size > MAX_UPLOAD_BYTES:
+        raise UploadProblem(f"'{filename}' is {size / 1024:,.0f} KB; a scenario file can be "
+                            f"at most {MAX_UPLOAD_BYTES // 1024} KB.")
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise UploadProblem(f"'{filename}' is not a text file. Save the scenario as YAML "
+                            "(a .yaml text file) and try again.") from None
+    try:
+        raw = simconfig.parse_yaml_text(text, f"'{filename}'")
+        name = str(raw.get("name") or safe_name(filename.rsplit(".", 1)[0]))
+        if name in set(taken):
+            name = safe_name(f"{name}_file")
+        raw["name"] = name
+        params = sim.load_scenario(raw)
+    except sim.ConfigError as exc:
+        raise UploadProblem(str(exc)) from None
+    except Exception as exc:  # any other surprise still becomes a message, not a traceback
+        raise UploadProblem(f"'{filename}' could not be read as a scenario "
+                            f"({type(exc).__name__}: {exc}).") from None
+    desc = params.description or f"Loaded from {filename}."
+    return name, json.loads(json.dumps(raw, default=str)), desc
+
+
+def _strip_defaults(data: Any, defaults: Any) -> Any:
+    if isinstance(data, dict) and isinstance(defaults, dict):
+        out = {}
+        for key, value in data.items():
+            if key not in defaults:
+                out[key] = value
+                continue
+            diff = _strip_defaults(value, defaults[key])
+            if diff is not _SAME:
+                out[key] = diff
+        return out or _SAME
+    return _SAME if data == defaults else data
+
+
+_SAME = object()
+
+
+def scenario_yaml(params: sim.Params, blank: Iterable[str] = ()) -> str:
+    """A scenario file holding only what differs from the model's defaults.
+
+    Capacities in ``blank`` are left out so they keep following the population size.
+    ``sim.load_scenario(path)`` and the app's "Load" both read it back.
+    """
+    data = params.model_dump(mode="json")
+    for path in blank:
+        set_at(data, path, None)
+    diff = _strip_defaults(data, simconfig.default_dict())
+    diff = {} if diff is _SAME else diff
+    body = {"name": params.name, "description": params.description}
+    body.update({k: v for k, v in diff.items() if k not in ("name", "description")})
+    header = (f"# Scenario '{params.name}', saved from the caresim app on "
+              f"{date.today().isoformat()}.\n# Only settings that differ from the model's "
+              "defaults are listed (see docs/parameters.md).\n")
+    return header + yaml.safe_dump(body, sort_keys=False, allow_unicode=True)
+
+
+def fmt_seconds(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds >= 1 or math.isnan(seconds) else "under 1 s"

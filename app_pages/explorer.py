@@ -1,0 +1,207 @@
+"""Capacity explorer: vary one capacity step by step and find where more stops helping."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+import sim
+from app_pages import common, widgets
+from sim import presentation as pr
+
+ss = st.session_state
+common.init_common()
+names = common.scenario_names()
+
+st.title("Capacity explorer")
+st.markdown(
+    "Vary one capacity step by step and watch delayed days and cost respond. Where the "
+    "delayed-days line flattens (the *knee*), extra capacity buys little; where it is steep, a "
+    "little more capacity goes a long way. Every step uses the same random numbers, so the "
+    "differences between steps come from the capacity alone.")
+
+CAPACITIES = list(common.CAPACITY_PATHS)
+if ss.get("x|base") not in names:
+    ss["x|base"] = ss.get("sel|baseline", common.DEFAULT_BASELINE)
+    if ss["x|base"] not in names:
+        ss["x|base"] = names[0]
+ss.setdefault("x|capacity", "reablement.slots")
+ss.setdefault("x|range", (50, 150))
+ss.setdefault("x|points", 5)
+ss.setdefault("x|replications", 5)
+
+c1, c2 = st.columns(2)
+base_name = c1.selectbox("Start from scenario", names, key="x|base",
+                         help="Any changes made to this scenario on the Compare page are "
+                              "included.")
+c1.caption(common.description(base_name))
+capacity = c2.selectbox("Capacity to vary", CAPACITIES, key="x|capacity",
+                        format_func=widgets.setting_label,
+                        help="The other capacities stay as the scenario sets them.")
+spec = widgets.spec(capacity)
+c2.caption(" ".join(spec.help.split("\n\n")[:2]))
+
+settings = common.run_settings()
+common.init_scenario_widgets(base_name)
+try:
+    start = common.build_params(base_name, settings)
+except sim.ConfigError as exc:
+    st.error(f"The scenario **{base_name}** has settings the model cannot use. Fix them on the "
+             f"Compare page first.\n\n```\n{exc}\n```", icon=":material/error:")
+    st.stop()
+current = common.value_at(start.model_dump(), capacity)
+
+d1, d2 = st.columns(2)
+low_pct, high_pct = d1.slider("Range, as % of the current capacity", min_value=10,
+                              max_value=300, step=5, key="x|range", format="%d%%")
+points = d2.slider("Number of steps", min_value=3, max_value=9, key="x|points")
+
+
+def sweep_values(current: float, low_pct: float, high_pct: float, points: int) -> list[float]:
+    step_unit = 1 if spec.whole else 100
+    out = []
+    for i in range(points):
+        pct = low_pct + (high_pct - low_pct) * i / max(points - 1, 1)
+        value = round(current * pct / 100 / step_unit) * step_unit
+        value = max(1, value) if spec.whole else max(0.0, float(value))
+        if value not in out:
+            out.append(value)
+    return out
+
+
+values = sweep_values(float(current), low_pct, high_pct, points)
+unit = spec.unit
+st.caption(f"Current {spec.label.lower()}: **{current:,.0f}** {unit}. Steps: "
+           + ", ".join(f"{v:,.0f}" for v in values) + f" {unit}.")
+
+e1, e2, e3 = st.columns(3)
+e1.number_input("People aged 65+", min_value=100, max_value=5_000_000, step=5_000,
+                key="c|population", help="Shared with the Compare page.")
+e2.number_input("Years simulated", min_value=0.25, max_value=10.0, step=0.25, key="c|years",
+                format="%.2f", help="Shared with the Compare page.")
+e3.number_input("Replications per step", min_value=2, max_value=50, step=1,
+                key="x|replications",
+                help="Each step is run this many times; 5 is usually enough to see the shape.")
+
+if len(values) < 2:
+    st.warning("These settings give a single step. Widen the range or start from a scenario "
+               "where this capacity is not zero.", icon=":material/warning:")
+    st.stop()
+
+steps: dict[str, sim.Params] = {}
+for v in values:
+    data = start.model_dump(mode="json")
+    common.set_at(data, capacity, int(v) if spec.whole else float(v))
+    data["name"] = start.name
+    steps[f"{v:,.0f}"] = sim.load_scenario(data)
+config_json = common.scenarios_json(steps)
+reps = int(ss["x|replications"])
+runs = len(steps) * reps
+st.caption(f"{len(steps)} steps × {reps} replications = {runs} simulation runs.")
+
+status = st.container()
+if st.button("Run the sweep", type="primary", key="sweep_run_button",
+             icon=":material/play_arrow:"):
+    try:
+        with status:
+            cmp = common.run_comparison(config_json, settings.seed, reps, next(iter(steps)),
+                                        _label="Capacity sweep")
+    except Exception as exc:  # shown to the planner; the previous sweep stays on screen
+        ss["sweep_error"] = common.describe_error(exc)
+    else:
+        ss["sweep"] = {"cmp": cmp, "values": dict(zip(steps, values)), "capacity": capacity,
+                       "config": config_json, "base": base_name}
+        ss.pop("sweep_error", None)
+
+if ss.get("sweep_error"):
+    st.error("The sweep did not finish; the results below (if any) are from the previous one."
+             "\n\n" + ss["sweep_error"], icon=":material/error:")
+
+sweep = ss.get("sweep")
+if sweep is None:
+    st.info("Press **Run the sweep** to see how the results change with this capacity.",
+            icon=":material/info:")
+    st.stop()
+
+if sweep["config"] != config_json:
+    st.warning("The settings have changed since this sweep was run. Press **Run the sweep** to "
+               "update it.", icon=":material/warning:")
+
+cap_spec = widgets.spec(sweep["capacity"])
+table = pr.sweep_table(sweep["cmp"], sweep["values"])
+table["x"] = table["value"]
+x_title = f"{cap_spec.label} ({cap_spec.unit})"
+
+unstable = table[table.get("unstable_replications", pd.Series(0, index=table.index)) > 0]
+for _, row in unstable.iterrows():
+    st.warning(f"At {row['value']:,.0f} {cap_spec.unit} the hospital could not cope in "
+               f"{row['unstable_replications']:.0f} replication(s): the queue for beds grew "
+               "without limit and the run was stopped early, so its figures understate the "
+               "harm.", icon=":material/warning:")
+
+
+def sweep_chart(metric: str, title: str, scale: float = 1.0, y_title: str = "",
+                zero: bool = False) -> alt.Chart:
+    data = pd.DataFrame({"x": table["x"], "mean": table[metric] / scale,
+                         "low": table[f"{metric}_low"] / scale,
+                         "high": table[f"{metric}_high"] / scale})
+    axis = alt.Axis(format=",d", tickMinStep=1) if cap_spec.whole else alt.Axis(format=",.0f")
+    base = alt.Chart(data).encode(x=alt.X("x:Q", title=x_title, scale=alt.Scale(zero=False),
+                                          axis=axis))
+    line = base.mark_line(point=True).encode(
+        y=alt.Y("mean:Q", title=y_title, scale=alt.Scale(zero=zero)),
+        tooltip=[alt.Tooltip("x:Q", title=cap_spec.label, format=",.0f"),
+                 alt.Tooltip("mean:Q", title="Average", format=",.1f"),
+                 alt.Tooltip("low:Q", title="95% range from", format=",.1f"),
+                 alt.Tooltip("high:Q", title="95% range to", format=",.1f")])
+    bars = base.mark_errorbar(ticks=True).encode(
+        y=alt.Y("low:Q", title=y_title, scale=alt.Scale(zero=zero)), y2="high:Q")
+    return alt.layer(bars, line).properties(title=title, height=300)
+
+
+left, right = st.columns(2)
+with left:
+    st.altair_chart(sweep_chart("delayed_discharge_days", "Delayed days in hospital a year",
+                                y_title="delayed days a year", zero=True), width="stretch")
+with right:
+    st.altair_chart(sweep_chart("cost_total", "Public cost a year", scale=1e6,
+                                y_title="£ million a year"), width="stretch")
+st.caption("Points: average over the replications; bars: 95% confidence intervals. The cost "
+           "axis does not start at zero. Cost "
+           "includes the cost of the capacity only as it is used (for example bed days, hours "
+           "delivered), not fixed costs of capacity left empty.")
+
+# The knee in words: what each step up buys.
+UNIT_NOUN = {"acute.beds": "bed", "reablement.slots": "place", "intermediate_care.beds": "bed",
+             "home_care.hours_per_week": "weekly hour", "care_home.beds": "bed",
+             "social_work.staff": "social worker"}
+noun = UNIT_NOUN.get(sweep["capacity"], "unit")
+lines = []
+for (_, a), (_, b) in zip(table.iloc[:-1].iterrows(), table.iloc[1:].iterrows()):
+    added = b["value"] - a["value"]
+    saved = a["delayed_discharge_days"] - b["delayed_discharge_days"]
+    cost = b["cost_total"] - a["cost_total"]
+    per = saved / added if added else float("nan")
+    lines.append(
+        f"- From {a['value']:,.0f} to {b['value']:,.0f}: "
+        + (f"about {pr.round_sig(abs(saved), 2):,.0f} {'fewer' if saved >= 0 else 'more'} "
+           f"delayed days a year (about {pr.round_sig(abs(per), 2):,g} per extra {noun})")
+        + f", cost {pr.money(abs(cost))} {'more' if cost >= 0 else 'less'} a year.")
+st.markdown("**What each step up buys** (averages; compare them with the 95% ranges in the "
+            "chart before reading much into small steps)\n\n" + "\n".join(lines))
+
+shown = pd.DataFrame({
+    x_title: [f"{v:,.0f}" for v in table["value"]],
+    "Delayed days a year": [f"{m:,.0f}" for m in table["delayed_discharge_days"]],
+    "95% range": [f"{lo:,.0f} to {hi:,.0f}" for lo, hi in
+                  zip(table["delayed_discharge_days_low"], table["delayed_discharge_days_high"])],
+    "Public cost a year": [pr.format_value("cost_total", v) for v in table["cost_total"]],
+    "95% range ": [f"{pr.format_value('cost_total', lo)} to "
+                   f"{pr.format_value('cost_total', hi)}"
+                   for lo, hi in zip(table["cost_total_low"], table["cost_total_high"])],
+})
+st.dataframe(shown, hide_index=True, width="stretch")
+st.download_button("Download the sweep (CSV)", table.drop(columns=["x"]).to_csv(index=False),
+                   file_name=f"sweep_{sweep['capacity'].replace('.', '_')}.csv",
+                   mime="text/csv", key="sweep_download", icon=":material/download:")

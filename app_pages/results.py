@@ -1,0 +1,335 @@
+"""Drawing a comparison: headline cards, charts over time, delays, who pays, flow, tables.
+
+Every number shown comes from :mod:`sim.presentation`, which turns a
+:class:`sim.Comparison` into per-year figures and plain sentences.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+import sim
+from sim import presentation as pr
+
+PALETTE = ["#5f6b7a", "#1f77b4", "#e07b00", "#2ca02c", "#9467bd", "#8c564b", "#d62728"]
+VERDICT_WORDS = {
+    "better": ":green[**Better.**]",
+    "worse": ":red[**Worse.**]",
+    "unclear": ":gray[**Not clear.**]",
+    "same": ":gray[**No change.**]",
+    "changed": ":blue[**Changed.**]",
+}
+RANGE_NOTE = ("Ranges are 95% confidence intervals across replications. They include chance "
+              "and the uncertainty of the published evidence behind weakly supported effects: "
+              "if the model's assumptions hold, the true figure lies in the range 19 times "
+              "out of 20.")
+
+
+def _colors(cmp: sim.Comparison, only: list[str] | None = None) -> alt.Scale:
+    """The same colour for a scenario in every chart (the baseline grey)."""
+    names = list(cmp.results)
+    colours = {n: PALETTE[i % len(PALETTE)] for i, n in enumerate(names)}
+    shown = only or names
+    return alt.Scale(domain=shown, range=[colours[n] for n in shown])
+
+
+def _chart(chart: alt.TopLevelMixin) -> None:
+    st.altair_chart(chart, width="stretch")
+
+
+def describe_run(cmp: sim.Comparison) -> str:
+    res = next(iter(cmp.results.values()))
+    p = res.params
+    years = p.run.days / 365
+    if float(years).is_integer():
+        period = "1 year" if years == 1 else f"{years:g} years"
+    else:
+        period = f"{p.run.days:g} days"
+    return (f"{len(cmp.results)} scenario(s) × {res.replications} replications · "
+            f"{p.population.size:,} people aged 65+ · {period} after a "
+            f"{p.run.warmup_days:g}-day warm-up · seed {cmp.seed}")
+
+
+# --------------------------------------------------------------------------------------------
+# Headline cards
+# --------------------------------------------------------------------------------------------
+def render_cards(cmp: sim.Comparison, early: bool = False) -> None:
+    """One card per key metric for each alternative (or for the baseline if it is alone).
+
+    ``early``: a first look from a few replications, too few for a trustworthy range, so
+    the cards give the average change only and no verdict.
+    """
+    alternatives = [n for n in cmp.results if n != cmp.baseline]
+    if not alternatives:
+        _baseline_cards(cmp)
+        return
+    table = pr.headlines(cmp)
+    for name in alternatives:
+        st.subheader(f"{name} compared with {cmp.baseline}")
+        rows = table[table["scenario"] == name].set_index("metric")
+        cols = st.columns(3)
+        for i, metric in enumerate(pr.KEY_METRICS):
+            if metric not in rows.index:
+                continue
+            row = rows.loc[metric]
+            lower_better = pr.better_if(metric) == "lower"
+            colour = "off" if early or row["verdict"] in ("unclear", "same", "changed") else (
+                "inverse" if lower_better else "normal")
+            with cols[i % 3].container(border=True):
+                st.metric(
+                    pr.title(metric),
+                    pr.format_value(metric, row["scenario_mean"]),
+                    delta=f"{pr.format_difference(metric, row['difference'])} vs baseline",
+                    delta_color=colour,
+                    help=(f"{cmp.baseline}: {pr.format_value(metric, row['baseline_mean'])}. "
+                          f"{name}: {pr.format_value(metric, row['scenario_mean'])}. "
+                          f"{'Lower' if lower_better else 'Higher'} is better."),
+                )
+                if early:
+                    text = pr.estimate(metric, row["difference"])
+                    st.markdown(f":gray[**Early estimate.**] {text[:1].upper()}{text[1:]}.")
+                else:
+                    text = row["in_words"]
+                    st.markdown(f"{VERDICT_WORDS[row['verdict']]} {text[:1].upper()}{text[1:]}.")
+    if not early:
+        st.caption(RANGE_NOTE)
+
+
+def _baseline_cards(cmp: sim.Comparison) -> None:
+    table = pr.summary_table(cmp, list(pr.KEY_METRICS)).set_index("metric")
+    st.subheader(cmp.baseline)
+    st.info("Only a baseline was run. Add an alternative to see what would change.")
+    cols = st.columns(3)
+    for i, metric in enumerate(pr.KEY_METRICS):
+        row = table.loc[metric]
+        with cols[i % 3].container(border=True):
+            st.metric(pr.title(metric), pr.format_value(metric, row["mean"]))
+            st.markdown(f"Between {pr.format_value(metric, row['ci_low'])} and "
+                        f"{pr.format_value(metric, row['ci_high'])}.")
+    st.caption(RANGE_NOTE)
+
+
+# --------------------------------------------------------------------------------------------
+# Details
+# --------------------------------------------------------------------------------------------
+def render_details(cmp: sim.Comparison) -> None:
+    tabs = st.tabs(["Over time", "Why people wait", "Who pays", "Flow through services",
+                    "All metrics"])
+    with tabs[0]:
+        render_over_time(cmp)
+    with tabs[1]:
+        render_delays(cmp)
+    with tabs[2]:
+        render_who_pays(cmp)
+    with tabs[3]:
+        render_flow(cmp)
+    with tabs[4]:
+        render_table(cmp)
+
+
+def _band_chart(cmp: sim.Comparison, column: str, title: str, y_title: str,
+                capacity: dict[str, float] | None = None) -> alt.LayerChart | None:
+    data = pr.daily_bands(cmp, column)
+    if data.empty:
+        return None
+    data["date"] = pd.to_datetime(data["date"])
+    days = next(iter(cmp.results.values())).params.run.days
+    fmt = "%b" if days <= 366 else "%b %Y"
+    x = alt.X("date:T", title=None, axis=alt.Axis(format=fmt, labelAngle=0))
+    colour = alt.Color("scenario:N", scale=_colors(cmp), title="Scenario",
+                       legend=alt.Legend(orient="top", symbolType="stroke", symbolOpacity=1,
+                                         symbolStrokeWidth=3))
+    band = alt.Chart(data).mark_area(opacity=0.2).encode(
+        x=x, y=alt.Y("low:Q", title=y_title), y2="high:Q", color=colour)
+    line = alt.Chart(data).mark_line(strokeWidth=1.5).encode(
+        x=x, y="mean:Q", color=colour,
+        tooltip=[alt.Tooltip("scenario:N", title="Scenario"),
+                 alt.Tooltip("date:T", title="Date", format="%d %b"),
+                 alt.Tooltip("mean:Q", title="Average", format=",.1f"),
+                 alt.Tooltip("low:Q", title="95% range from", format=",.1f"),
+                 alt.Tooltip("high:Q", title="95% range to", format=",.1f")])
+    layers = [band, line]
+    subtitle = alt.Undefined
+    if capacity:
+        caps = pd.DataFrame({"scenario": list(capacity), "capacity": list(capacity.values())})
+        if caps["capacity"].nunique() == 1:
+            caps = caps.iloc[:1]
+            subtitle = f"Dashed line: beds available ({caps['capacity'].iloc[0]:,.0f})"
+        else:
+            subtitle = "Dashed lines: beds available (" + ", ".join(
+                f"{s}: {c:,.0f}" for s, c in zip(caps["scenario"], caps["capacity"])) + ")"
+        layers.append(alt.Chart(caps).mark_rule(strokeDash=[4, 4], color="#444")
+                      .encode(y="capacity:Q"))
+    return alt.layer(*layers).properties(
+        title=alt.TitleParams(title, subtitle=subtitle, anchor="start"), height=300)
+
+
+def render_over_time(cmp: sim.Comparison) -> None:
+    res = next(iter(cmp.results.values()))
+    chart = _band_chart(cmp, "delayed_patients",
+                        "People medically fit but still in hospital, each day",
+                        "people")
+    if chart is not None:
+        _chart(chart)
+    beds = {n: float(r.params.acute.beds) for n, r in cmp.results.items()}
+    chart = _band_chart(cmp, "acute_occupied", "Acute beds occupied by people aged 65+, each day",
+                        "beds occupied", capacity=beds)
+    if chart is not None:
+        _chart(chart)
+    start = pr.nominal_date(res, 0)
+    st.caption(
+        f"Lines: average over {res.replications} replications; shaded: 95% confidence "
+        "interval of that average. The model's day 1 is 1 April and results start after the "
+        f"{res.params.run.warmup_days:g}-day warm-up, on {start.day} {start:%B}; dates show the "
+        "season, not a particular year.")
+
+
+def render_delays(cmp: sim.Comparison) -> None:
+    table = pr.delays_by_reason_table(cmp)
+    if table.empty:
+        st.info("No delayed discharges were recorded.")
+        return
+    long = table.reset_index().melt(id_vars="reason", var_name="scenario",
+                                    value_name="delayed_days")
+    order = list(table.index)
+    chart = alt.Chart(long).mark_bar().encode(
+        y=alt.Y("reason:N", sort=order, title=None, axis=alt.Axis(labelLimit=300)),
+        x=alt.X("delayed_days:Q", title="delayed days a year (average)"),
+        yOffset=alt.YOffset("scenario:N", sort=list(cmp.results)),
+        color=alt.Color("scenario:N", scale=_colors(cmp), title="Scenario",
+                        legend=alt.Legend(orient="top")),
+        tooltip=[alt.Tooltip("scenario:N", title="Scenario"),
+                 alt.Tooltip("reason:N", title="Waiting for"),
+                 alt.Tooltip("delayed_days:Q", title="Delayed days a year", format=",.0f")],
+    ).properties(title="Delayed days a year by what people were waiting for",
+                 height=60 * len(order) + 40)
+    _chart(chart)
+    shown = table.copy()
+    shown.loc["Total"] = shown.sum()
+    st.dataframe(shown.map(lambda v: f"{v:,.0f}"), width="stretch")
+    st.caption("Each day a medically fit person stays in an acute bed is booked to one reason: "
+               "the step of the discharge process they were waiting for (see About the model).")
+
+
+def render_who_pays(cmp: sim.Comparison) -> None:
+    totals = pr.cost_by_payer_table(cmp)
+    alternatives = [n for n in cmp.results if n != cmp.baseline]
+    if alternatives:
+        table = pr.who_pays(cmp)
+        for name in alternatives:
+            st.markdown(f"**{name} compared with {cmp.baseline}**")
+            lines = []
+            for _, row in table[table["scenario"] == name].iterrows():
+                text = row["in_words"]
+                lines.append(f"- {VERDICT_WORDS[row['verdict']] if row['payer'] == 'Total' else ''}"
+                             f" {text[:1].upper()}{text[1:]}.")
+            st.markdown("\n".join(lines))
+        change = table.copy()
+        change["difference_m"] = change["difference"] / 1e6
+        change["low_m"] = change["ci_low"] / 1e6
+        change["high_m"] = change["ci_high"] / 1e6
+        payers = [*pr.PAYERS.values(), "Total"]
+        base = alt.Chart(change).encode(
+            y=alt.Y("payer:N", sort=payers, title=None),
+            yOffset=alt.YOffset("scenario:N"),
+        )
+        x_title = f"change in cost a year vs {cmp.baseline} (£ million)"
+        bars = base.mark_bar().encode(
+            x=alt.X("difference_m:Q", title=x_title),
+            color=alt.Color("scenario:N", scale=_colors(cmp, alternatives), title="Scenario",
+                            legend=alt.Legend(orient="top")),
+            tooltip=[alt.Tooltip("scenario:N", title="Scenario"),
+                     alt.Tooltip("payer:N", title="Payer"),
+                     alt.Tooltip("difference_m:Q", title="Change (£m a year)", format="+,.2f"),
+                     alt.Tooltip("low_m:Q", title="95% range from (£m)", format="+,.2f"),
+                     alt.Tooltip("high_m:Q", title="95% range to (£m)", format="+,.2f")])
+        errors = base.mark_errorbar(ticks=True, color="black").encode(
+            x=alt.X("low_m:Q", title=x_title),
+            x2="high_m:Q")
+        zero = alt.Chart(pd.DataFrame({"x": [0]})).mark_rule(color="#888").encode(x="x:Q")
+        _chart(alt.layer(bars, errors, zero).properties(
+            title="Who pays more (right of zero) and who saves (left), with 95% ranges",
+            height=70 * len(payers) * max(1, len(alternatives)) ** 0.5 + 40))
+    st.markdown("**Cost a year by payer**")
+    shown = totals.map(lambda v: pr.format_value("cost_total", v))
+    st.dataframe(shown, width="stretch")
+    with st.expander("Cost a year by service and payer"):
+        detail = pr.cost_by_service_table(cmp)
+        st.dataframe(detail.map(lambda v: pr.format_value("cost_total", v)), width="stretch")
+    st.caption("Public money only: self-funded care is not counted. The pooled budget holds the "
+               "share of reablement, intermediate care and home care spending set by the pooled "
+               "budget lever, so money moves into it from the NHS and the council.")
+
+
+def render_flow(cmp: sim.Comparison) -> None:
+    table = pr.flow_table(cmp)
+    long = table.reset_index().melt(id_vars="step", var_name="scenario", value_name="people")
+    order = list(table.index)
+    chart = alt.Chart(long).mark_bar().encode(
+        y=alt.Y("step:N", sort=order, title=None, axis=alt.Axis(labelLimit=360)),
+        x=alt.X("people:Q", title="a year (average)"),
+        yOffset=alt.YOffset("scenario:N", sort=list(cmp.results)),
+        color=alt.Color("scenario:N", scale=_colors(cmp), title="Scenario",
+                        legend=alt.Legend(orient="top")),
+        tooltip=[alt.Tooltip("scenario:N", title="Scenario"),
+                 alt.Tooltip("step:N", title="Step"),
+                 alt.Tooltip("people:Q", title="A year", format=",.0f")],
+    ).properties(title="Where people went after hospital, and use of services",
+                 height=45 * len(order) + 40)
+    _chart(chart)
+    st.dataframe(table.map(lambda v: f"{v:,.0f}"), width="stretch")
+    st.caption("Pathways count discharges of people leaving an acute bed alive. Reablement, "
+               "intermediate care and care home admissions include referrals from the community.")
+
+
+def metrics_csv(cmp: sim.Comparison) -> bytes:
+    table = pr.difference_table(cmp)
+    if table.empty:
+        table = pr.summary_table(cmp)
+    return table.to_csv(index=False).encode("utf-8")
+
+
+def render_table(cmp: sim.Comparison) -> None:
+    if len(cmp.results) > 1:
+        table = pr.difference_table(cmp)
+        several = table["scenario"].nunique() > 1
+        alt_col = "Alternative" if several else str(table["scenario"].iloc[0])
+        shown = pd.DataFrame({
+            "Scenario": table["scenario"],
+            "Metric": table["label"],
+            "Unit": table["unit"],
+            f"{cmp.baseline} (baseline)": [pr.format_value(m, v) for m, v in
+                                           zip(table["metric"], table["baseline_mean"])],
+            alt_col: [pr.format_value(m, v) for m, v in zip(table["metric"],
+                                                            table["scenario_mean"])],
+            "Change": [pr.format_difference(m, v) for m, v in zip(table["metric"],
+                                                                  table["difference"])],
+            "95% range": [
+                f"{pr.format_difference(m, lo)} to {pr.format_difference(m, hi)}"
+                for m, lo, hi in zip(table["metric"], table["ci_low"], table["ci_high"])],
+            "Verdict": [{"unclear": "not clear", "same": "no change"}.get(v, v)
+                        + (f" ({b} is better)" if v in ("better", "worse") else "")
+                        for v, b in zip(table["verdict"], table["better_if"])],
+        })
+        if not several:
+            shown = shown.drop(columns=["Scenario"])
+    else:
+        table = pr.summary_table(cmp)
+        shown = pd.DataFrame({
+            "Metric": table["label"], "Unit": table["unit"],
+            "Average": [pr.format_value(m, v) for m, v in zip(table["metric"], table["mean"])],
+            "95% range": [f"{pr.format_value(m, lo)} to {pr.format_value(m, hi)}"
+                          for m, lo, hi in zip(table["metric"], table["ci_low"],
+                                               table["ci_high"])],
+        })
+    height = 38 + 35 * len(shown)
+    st.dataframe(shown, hide_index=True, width="stretch", height=min(height, 900),
+                 column_config={"Metric": st.column_config.TextColumn(width="large")})
+    st.download_button("Download all metrics (CSV)", metrics_csv(cmp),
+                       file_name="comparison_metrics.csv", mime="text/csv",
+                       key="download_metrics_csv", icon=":material/download:")
+    st.caption("Totals (admissions, bed days, costs) are per year; shares are shown in "
+               "percent and their changes in percentage points. The CSV holds the unrounded "
+               "numbers.")

@@ -1,0 +1,429 @@
+"""Where replications and sweep points run: in this process, local processes, or Dask.
+
+One option, ``executor``, chooses the place; the work and its results are the same in each:
+
+==========================  ===============================================================
+``None``                    ``workers=1``: in this process; ``workers=N``: N local processes
+``"serial"``                in this process, one replication after another
+``"processes"``             local processes (joblib/loky): ``workers`` of them, or one per core
+``"dask"``                  a Dask LocalCluster started here (``workers`` processes, or one per
+                            core) and reused by later calls in this Python process
+``"tcp://host:8786"``       the Dask scheduler at that address (any cluster, e.g. SLURM workers
+                            started with dask-jobqueue; see README)
+a ``distributed.Client``    that client's cluster, used as it is and never closed here
+==========================  ===============================================================
+
+Work is shipped as plain data, a config, a seed and a replication index, and every
+replication builds its random streams from ``SeedSequence(seed, spawn_key=(replication,))``.
+Results come back as plain data and are put back in task order, so the same seed and config
+give identical results whichever executor runs them. Replications travel in batches (a few
+per task) so that scheduling overhead stays small next to the simulation itself.
+
+An exception inside a replication is caught where it runs and comes back as a
+:class:`~sim.runner.Failure` record. If the infrastructure fails instead (a worker process
+dies, a task cannot be sent), the replications of the batches that did not come back are
+recorded as failures too and the finished ones are kept.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import math
+import re
+import sys
+import threading
+import traceback
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+from .errors import ConfigError
+
+ProgressCallback = Callable[[int, int], None]
+
+ALLOWED_EXECUTORS = (
+    "'serial', 'processes', 'dask', a Dask scheduler address such as 'tcp://host:8786', "
+    "or a dask.distributed.Client"
+)
+NAMED = ("serial", "processes", "dask")
+_ADDRESS = re.compile(r"^(?:(?:tcp|tls|ucx|ws|wss|inproc)://\S+|[A-Za-z0-9_.-]+:\d{1,5})$")
+
+# Each task carries at most this many replications, and there are about eight tasks per
+# worker: enough batching to hide the scheduler's per-task cost (milliseconds) behind
+# replications that take tenths of a second or more, while the last batches leave workers
+# idle for at most about an eighth of the run and the progress bar keeps moving.
+MAX_BATCH = 16
+TASKS_PER_WORKER = 8
+
+
+def default_workers() -> int:
+    """Workers when none are given: one per core, at most 8 (memory grows with each)."""
+    import os
+
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+# ------------------------------------------------------------------------------------------
+def _run_batch(fn: Callable[[Any], Any], batch: list[tuple[int, Any]]) -> list[tuple[int, Any]]:
+    """Runs on the worker: one task, several items, each result tagged with its index."""
+    return [(index, fn(item)) for index, item in batch]
+
+
+def _batches(items: Sequence[Any], workers: int,
+             batch_size: int | None = None) -> list[list[tuple[int, Any]]]:
+    n = len(items)
+    size = batch_size or max(1, min(MAX_BATCH, math.ceil(n / (max(workers, 1) * TASKS_PER_WORKER))))
+    indexed = list(enumerate(items))
+    return [indexed[k:k + size] for k in range(0, n, size)]
+
+
+class Executor:
+    """Runs ``fn`` over items somewhere; yields ``(index, result)`` as results arrive."""
+
+    kind = "serial"
+
+    def __init__(self, workers: int = 1, batch_size: int | None = None):
+        self.workers = workers
+        self.batch_size = batch_size
+
+    def describe(self) -> str:
+        return self.kind
+
+    def imap_unordered(self, fn: Callable[[Any], Any], items: Sequence[Any],
+                       on_error: Callable[[Any, BaseException], Any]
+                       ) -> Iterator[tuple[int, Any]]:
+        for index, item in enumerate(items):
+            try:
+                result = fn(item)
+            except Exception as exc:
+                result = on_error(item, exc)
+            yield index, result
+
+    def map(self, fn: Callable[[Any], Any], items: Sequence[Any],
+            on_error: Callable[[Any, BaseException], Any],
+            progress: ProgressCallback | None = None) -> list[Any]:
+        """Results in the order of ``items``, whatever order they finished in."""
+        items = list(items)
+        total = len(items)
+        out: list[Any] = [None] * total
+        done = 0
+        for index, result in self.imap_unordered(fn, items, on_error):
+            out[index] = result
+            done += 1
+            if progress:
+                progress(done, total)
+        return out
+
+
+class SerialExecutor(Executor):
+    kind = "serial"
+
+
+class ProcessExecutor(Executor):
+    """Local worker processes through joblib's loky backend (reused between calls)."""
+
+    kind = "processes"
+
+    def describe(self) -> str:
+        return f"processes({self.workers})"
+
+    def imap_unordered(self, fn, items, on_error):
+        if len(items) <= 1 or self.workers <= 1:
+            # Starting a pool for a single replication costs more than it saves.
+            yield from Executor.imap_unordered(self, fn, items, on_error)
+            return
+        from joblib import Parallel, delayed
+
+        batches = _batches(items, self.workers, self.batch_size)
+        pending = dict(enumerate(batches))
+        parallel = Parallel(n_jobs=self.workers, backend="loky", batch_size=1,
+                            return_as="generator_unordered")
+        try:
+            for key, results in parallel(delayed(_tagged_batch)(fn, b, k)
+                                         for k, b in pending.copy().items()):
+                pending.pop(key, None)
+                yield from results
+        except Exception as exc:  # a worker died or a task could not be sent
+            for batch in pending.values():
+                for index, item in batch:
+                    yield index, on_error(item, exc)
+
+
+def _tagged_batch(fn, batch, key):
+    return key, _run_batch(fn, batch)
+
+
+class DaskExecutor(Executor):
+    """A Dask distributed cluster: a LocalCluster, a scheduler address, or a given Client."""
+
+    kind = "dask"
+
+    def __init__(self, client: Any, label: str, batch_size: int | None = None):
+        super().__init__(workers=_cluster_threads(client), batch_size=batch_size)
+        self.client = client
+        self.label = label
+
+    def describe(self) -> str:
+        return f"dask({self.label}, {_cluster_threads(self.client)} worker threads)"
+
+    def imap_unordered(self, fn, items, on_error):
+        from distributed import as_completed
+
+        # Worker count can change on an adaptive cluster; size the batches for now.
+        batches = _batches(items, _cluster_threads(self.client) or 1, self.batch_size)
+        futures = {self.client.submit(_run_batch, fn, batch, pure=False): batch
+                   for batch in batches}
+        try:
+            for future in as_completed(futures):
+                batch = futures[future]
+                try:
+                    results = future.result()
+                except Exception as exc:  # KilledWorker, a lost connection, ...
+                    results = [(index, on_error(item, exc)) for index, item in batch]
+                future.release()
+                yield from results
+        finally:
+            # Stopped early (Ctrl-C, an error in the caller): do not leave work queued.
+            for future in futures:
+                if not future.done():
+                    future.cancel()
+
+
+def _cluster_threads(client: Any) -> int:
+    try:
+        info = client.scheduler_info()
+        return sum(int(w.get("nthreads", 1)) for w in info.get("workers", {}).values())
+    except Exception:  # a cluster still starting reports nothing yet
+        return 0
+
+
+# ------------------------------------------------------------------------------------------
+_clients: dict[str, Any] = {}
+_clients_lock = threading.Lock()
+
+
+def _local_dask_client(workers: int) -> Any:
+    """A LocalCluster of ``workers`` single-threaded processes, started once per process.
+
+    Processes rather than threads: a replication is pure Python and holds the GIL.
+    """
+    key = f"local:{workers}"
+    with _clients_lock:
+        client = _clients.get(key)
+        if client is not None and client.status == "running":
+            return client
+        from distributed import Client, LocalCluster
+
+        # The scheduler runs in this process; its routine INFO messages would flood the
+        # user's output (Hydra logs everything at INFO). The dashboard takes a free port so
+        # that two clusters (or another user's) never collide on 8787.
+        logging.getLogger("distributed").setLevel(logging.WARNING)
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                               dashboard_address=":0", silence_logs=logging.ERROR)
+        client = Client(cluster)
+        _clients[key] = client
+        # Registered after distributed's own exit hooks, so it runs before them and closes
+        # the cluster quietly.
+        atexit.register(shutdown)
+        return client
+
+
+def _remote_dask_client(address: str) -> Any:
+    with _clients_lock:
+        client = _clients.get(address)
+        if client is not None and client.status == "running":
+            return client
+        from distributed import Client
+
+        try:
+            client = Client(address, timeout="10s")
+        except (OSError, TimeoutError) as exc:
+            raise ConfigError(
+                f"executor = {address!r}: no Dask scheduler answered at that address ({exc}). "
+                "Start one (dask scheduler, or dask-jobqueue on a cluster) or use "
+                "executor=processes.", [("executor", address, ALLOWED_EXECUTORS)]) from None
+        _clients[address] = client
+        atexit.register(shutdown)
+        return client
+
+
+def shutdown() -> None:
+    """Close the LocalClusters and scheduler connections opened by this module."""
+    with _clients_lock:
+        clients = list(_clients.values())
+        _clients.clear()
+    for client in clients:
+        cluster = getattr(client, "cluster", None)
+        try:
+            client.close()
+            if cluster is not None:
+                cluster.close()
+        except Exception:  # already gone at interpreter exit
+            pass
+
+
+def _is_dask_client(obj: Any) -> bool:
+    if "distributed" not in sys.modules:
+        return False
+    from distributed import Client
+
+    return isinstance(obj, Client)
+
+
+def _bad(spec: Any, why: str = "") -> ConfigError:
+    return ConfigError(
+        f"executor = {spec!r}: must be {ALLOWED_EXECUTORS}{why}",
+        [("executor", spec, ALLOWED_EXECUTORS)])
+
+
+def validate_executor(spec: Any, workers: int = 1) -> None:
+    """Raise ConfigError for a value that cannot name an executor (nothing is started)."""
+    if spec is None or isinstance(spec, Executor) or _is_dask_client(spec):
+        return
+    if not isinstance(spec, str):
+        raise _bad(spec)
+    text = spec.strip()
+    if text in NAMED or _ADDRESS.match(text):
+        if text == "serial" and workers > 1:
+            raise ConfigError(
+                f"workers = {workers} cannot be used with executor = 'serial', which runs one "
+                "replication at a time; use executor=processes or leave executor unset",
+                [("workers", workers, "1 with executor='serial'")])
+        if (text not in NAMED) and workers > 1:
+            raise ConfigError(
+                f"workers = {workers} cannot be used with executor = {text!r}: the cluster "
+                "decides how many workers there are", [("workers", workers, "1")])
+        return
+    raise _bad(spec)
+
+
+def resolve_executor(spec: Any = None, workers: int = 1,
+                     batch_size: int | None = None) -> Executor:
+    """The executor named by ``spec`` (see the module docstring), ready to use."""
+    validate_executor(spec, workers)
+    if isinstance(spec, Executor):
+        return spec
+    if _is_dask_client(spec):
+        return DaskExecutor(spec, getattr(spec.scheduler, "address", "client"), batch_size)
+    text = spec.strip() if isinstance(spec, str) else None
+    if text is None:
+        return ProcessExecutor(workers, batch_size) if workers > 1 else SerialExecutor()
+    if text == "serial":
+        return SerialExecutor()
+    if text == "processes":
+        return ProcessExecutor(workers if workers > 1 else default_workers(), batch_size)
+    if text == "dask":
+        n = workers if workers > 1 else default_workers()
+        return DaskExecutor(_local_dask_client(n), "local", batch_size)
+    return DaskExecutor(_remote_dask_client(text), text, batch_size)
+
+
+# ------------------------------------------------------------------------------------------
+def _replication_task(task):
+    from .runner import _one
+
+    return _one(*task)
+
+
+def _infrastructure_failure(task, exc: BaseException):
+    """A Failure record for a replication whose batch never came back."""
+    from .runner import Failure
+
+    params, seed, replication = task
+    return Failure(params.name, replication, seed,
+                   f"{type(exc).__name__} in the executor: {exc}",
+                   "".join(traceback.format_exception(exc)))
+
+
+def run_tasks(tasks: Sequence[tuple[Any, int, int]], executor: Any = None, workers: int = 1,
+              progress: ProgressCallback | None = None) -> list[Any]:
+    """Run (params, seed, replication) tasks; outputs or Failure records in task order."""
+    return resolve_executor(executor, workers).map(
+        _replication_task, tasks, _infrastructure_failure, progress)
+
+
+def run_points(points: Mapping[str, Any], replications: int | Iterable[int], seed: int,
+               executor: Any = None, workers: int = 1,
+               progress: ProgressCallback | None = None,
+               on_point: Callable[[str, Any], None] | None = None) -> dict[str, Any]:
+    """Run many configs (sweep points) as one stream of work; one Results per point.
+
+    ``replications`` is a count or the replication indices to run (for extending a pilot
+    run). Every point uses the same seed, so replication i of every point shares its random
+    streams (common random numbers). ``on_point(label, results)`` is called as soon as all
+    replications of a point are back, in this process, so a point can be stored at once and
+    an interrupted sweep loses only the points still running. Failed replications are kept
+    in ``Results.failures``; nothing is raised for them. ``Results.runtime_seconds`` of a
+    point is the simulation time of its replications added up.
+    """
+    from .runner import _assemble
+
+    reps = list(range(replications)) if isinstance(replications, int) else list(replications)
+    if not reps:
+        raise ConfigError("replications: need at least one", [("replications", reps, ">= 1")])
+    ex = resolve_executor(executor, workers)
+    # Point by point, so each point's replications sit in neighbouring batches and points
+    # finish (and are stored) progressively rather than all at the end.
+    tasks = [(label, params, seed, r) for label, params in points.items() for r in reps]
+    outputs: dict[str, list[Any]] = {label: [] for label in points}
+    results: dict[str, Any] = {}
+    total = len(tasks)
+    done = 0
+    for index, output in ex.imap_unordered(_replication_task, [t[1:] for t in tasks],
+                                           _infrastructure_failure):
+        label = tasks[index][0]
+        outputs[label].append(output)
+        done += 1
+        if progress:
+            progress(done, total)
+        if len(outputs[label]) == len(reps):
+            done_outputs = outputs.pop(label)
+            # Points overlap in time, so a point's runtime is its replications' own
+            # simulation time added up, not a wall-clock span.
+            runtime = sum(getattr(o, "runtime_seconds", 0.0) for o in done_outputs)
+            res = _assemble(points[label].name, points[label], seed, done_outputs, runtime)
+            results[label] = res
+            if on_point:
+                on_point(label, res)
+    return {label: results[label] for label in points}
+
+
+# ------------------------------------------------------------------------------------------
+class ProgressBar:
+    """A progress callback ``(done, total)`` drawing a tqdm bar: done, rate and ETA.
+
+    Shown only when standard error is a terminal unless ``disable=False``, so logs of batch
+    jobs stay readable.
+    """
+
+    def __init__(self, desc: str = "replications", unit: str = "rep",
+                 disable: bool | None = None):
+        self.desc = desc
+        self.unit = unit
+        self.disable = disable
+        self._bar = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self._bar is None:
+            from tqdm.auto import tqdm
+
+            self._bar = tqdm(total=total, desc=self.desc, unit=self.unit,
+                             disable=self.disable, dynamic_ncols=True, smoothing=0.1)
+        self._bar.total = total
+        self._bar.update(done - self._bar.n)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+    def __enter__(self) -> ProgressBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+__all__ = ["ALLOWED_EXECUTORS", "Executor", "SerialExecutor", "ProcessExecutor", "DaskExecutor",
+           "ProgressBar", "default_workers", "resolve_executor", "validate_executor",
+           "run_tasks", "run_points", "shutdown"]

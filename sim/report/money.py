@@ -1,0 +1,233 @@
+"""Who pays, who saves: cost by payer and service, and spending that moves between payers."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import pandas as pd
+
+from . import charts
+from . import fmt as F
+from .data import (
+    PAYER_METRIC,
+    PAYER_NAME,
+    PAYER_SUBJECT,
+    PAYERS,
+    SERVICE_NAME,
+    Ctx,
+    cost_by_replication,
+    doc,
+    join_words,
+    paired,
+    plain_period,
+    service_name,
+)
+from .model import Figure, Heading, Para, Section, Strong, Table
+
+
+def cost_shift(ctx: Ctx, alt: str) -> dict[str, Any]:
+    """Service-by-payer means, their changes, and spending that moved between payers.
+
+    Within a service, when one payer's cost rises while another's falls, the smaller of the
+    two totals is counted as moved between them (the pooled budget taking a share of home
+    care is the typical case); the change in the service's total is the real change.
+    """
+    base_tab = cost_by_replication(ctx.cmp.results[ctx.base])
+    alt_tab = cost_by_replication(ctx.cmp.results[alt])
+    cols = base_tab.columns.union(alt_tab.columns)
+    base_tab = base_tab.reindex(columns=cols, fill_value=0.0)
+    alt_tab = alt_tab.reindex(columns=cols, fill_value=0.0)
+    rows = []
+    for col in cols:
+        stats = paired(base_tab[col], alt_tab[col])
+        rows.append({"service": col[0], "payer": col[1], **stats})
+    table = pd.DataFrame(rows)
+    base_total = float(base_tab.sum(axis=1).mean()) if not base_tab.empty else 0.0
+    moves: dict[tuple[str, str], float] = defaultdict(float)
+    move_services: dict[tuple[str, str], list[str]] = defaultdict(list)
+    service_change = {}
+    for service, grp in table.groupby("service", sort=False):
+        deltas = dict(zip(grp["payer"], grp["difference"]))
+        service_change[service] = {"difference": float(sum(deltas.values())),
+                                   "payers": [p for p in grp["payer"]
+                                              if grp.set_index("payer").loc[p, "baseline_mean"]
+                                              or grp.set_index("payer").loc[p, "scenario_mean"]]}
+        gains = {p: d for p, d in deltas.items() if d > 0}
+        losses = {p: -d for p, d in deltas.items() if d < 0}
+        g, lsum = sum(gains.values()), sum(losses.values())
+        moved = min(g, lsum)
+        if moved <= 0:
+            continue
+        for lp, lv in losses.items():
+            for gp, gv in gains.items():
+                amount = moved * (lv / lsum) * (gv / g)
+                moves[(lp, gp)] += amount
+                move_services[(lp, gp)].append(service)
+    # A move smaller than 0.5% of the baseline total is within the noise of unrelated changes.
+    threshold = 0.005 * base_total
+    kept = {k: v for k, v in moves.items() if v >= threshold}
+    return {"table": table, "moves": kept,
+            "move_services": {k: move_services[k] for k in kept},
+            "service_change": service_change, "base_total": base_total}
+
+
+def who_pays_section(ctx: Ctx, shifts: dict[str, dict]) -> Section:
+    blocks: list[Any] = []
+    period = plain_period(ctx)
+    blocks.append(Para((
+        f"Public costs {period}, booked to the payer that bears them: the NHS, the council "
+        "(local authority) or the pooled budget the two hold together (Better Care Fund, "
+        f"section 75). Self-funded care is not counted. Rules in {doc(3)}."), "note"))
+    names = list(ctx.cmp.results)
+    one = len(ctx.alts) == 1
+    cols = ["Payer", *[f"{n} (baseline)" if n == ctx.base else n for n in names]]
+    cols += ([f"Change, {ctx.alts[0]}", "95% CI"] if one else
+             [f"Change, {a} (95% CI)" for a in ctx.alts])
+    rows = []
+    totals_for_chart: dict[str, list[float]] = {}
+    for payer in (*PAYERS, "total"):
+        metric = "cost_total" if payer == "total" else PAYER_METRIC[payer]
+        means = {n: float(ctx.cmp.results[n].kpis[metric].mean()) for n in names}
+        if payer != "total":
+            if not any(means.values()):
+                continue
+            totals_for_chart[payer] = [means[n] for n in names]
+        row: list[Any] = ["Total" if payer == "total" else PAYER_NAME[payer]]
+        row += [F.gbp(means[n]) for n in names]
+        for a in ctx.alts:
+            d = ctx.diff(a, metric)
+            change, lo, hi = F.gbp_range(d["difference"], d["ci_low"], d["ci_high"])
+            row += [change, f"{lo} to {hi}"] if one else [f"{change} ({lo} to {hi})"]
+        rows.append(row)
+    blocks.append(Table(cols, rows, align=["l"] + ["r"] * (len(cols) - 1),
+                        caption=f"Cost by payer {period} (mean over replications)",
+                        bold_rows={len(rows) - 1}, small=len(names) > 2,
+                        widths=[2.2] + [1.2] * (len(cols) - 2) + [1.8]))
+    blocks.append(Figure(
+        lambda: charts.payer_stacks(names, totals_for_chart, F.gbp),
+        caption="Cost by payer for each scenario. Plain: NHS; diagonal hatching: council; "
+                "dotted: pooled budget.",
+        alt="Horizontal stacked bars of cost by payer for each scenario", width=0.85))
+    for alt in ctx.alts:
+        blocks.append(Heading(f"What moves between payers: {alt} compared with {ctx.base}"))
+        blocks.extend(shift_paragraphs(ctx, alt, shifts[alt]))
+    # Services whose cost hardly moves would only add empty rows to the chart.
+    services: list[str] = []
+    for alt in ctx.alts:
+        t = shifts[alt]["table"]
+        tiny = 0.001 * max(shifts[alt]["base_total"], 1.0)
+        for svc, grp in t.groupby("service", sort=False):
+            if grp["difference"].abs().max() >= tiny and svc not in services:
+                services.append(svc)
+
+    def total_change(service: str) -> float:
+        return min(float(shifts[a]["table"].loc[shifts[a]["table"]["service"] == service,
+                                                "difference"].sum()) for a in ctx.alts)
+
+    order = sorted(services, key=total_change)
+    changes = {}
+    for alt in ctx.alts:
+        t = shifts[alt]["table"]
+        by_payer = {}
+        for payer in PAYERS:
+            vals = []
+            for svc in order:
+                m = t[(t["service"] == svc) & (t["payer"] == payer)]
+                vals.append(float(m["difference"].sum()) if len(m) else 0.0)
+            if any(vals):
+                by_payer[payer] = vals
+        changes[f"{alt} compared with {ctx.base}"] = by_payer
+    if order:
+        blocks.append(Figure(
+            lambda: charts.cost_changes([service_name(s) for s in order], changes,
+                                        lambda v: F.gbp_axis(v, signed=True)),
+            caption="Change in cost by service and payer (mean over replications); services "
+                    "whose cost hardly changes are left out. Left of the line: spending "
+                    "falls. Plain: NHS; diagonal hatching: council; dotted: pooled budget.",
+            alt="Horizontal bars of the change in cost by service, one bar per payer"))
+    for alt in ctx.alts:
+        blocks.append(service_table(ctx, alt, shifts[alt]))
+    return Section("who-pays", "Who pays, who saves", blocks)
+
+
+def shift_paragraphs(ctx: Ctx, alt: str, shift: dict) -> list[Para]:
+    out = []
+    moves = shift["moves"]
+    period = plain_period(ctx)
+    if moves:
+        bits = []
+        for (frm, to), amount in sorted(moves.items(), key=lambda kv: -kv[1]):
+            services = join_words([service_name(s).lower() for s in shift["move_services"][(frm, to)]])
+            bits.append(f"{F.gbp(amount)} of {PAYER_SUBJECT[frm]}\u2019s spending on "
+                        f"{services} is now paid by {PAYER_SUBJECT[to]}")
+        out.append(Para((Strong(f"Shift between payers ({period}). "), "; ".join(bits) +
+                         ". This changes who pays, not how much is spent: it is not a saving "
+                         "to the system.")))
+        pooled = ctx.diff(alt, "cost_pooled")
+        into_pooled = {frm: v for (frm, to), v in moves.items() if to == "pooled"}
+        if into_pooled and pooled["difference"] > 0:
+            total_in = sum(into_pooled.values())
+            nets = []
+            for payer in ("local_authority", "nhs"):
+                share = into_pooled.get(payer, 0.0) / total_in
+                d = ctx.diff(alt, PAYER_METRIC[payer])["difference"]
+                nets.append((payer, share, d + share * pooled["difference"],
+                             d + pooled["difference"]))
+            def change(x: float) -> str:
+                return f"a {'rise' if x > 0 else 'fall'} of {F.gbp(x)}"
+
+            text = ("The model does not say who funds the pooled budget. If each partner funds "
+                    "it in proportion to the spending it moved in (" +
+                    ", ".join(f"{PAYER_SUBJECT[p].replace('the ', '')} {F.pct(sh, 0)}"
+                              for p, sh, _n, _x in nets) + "), the net change is " +
+                    " and ".join(f"{change(n)} for {PAYER_SUBJECT[p]}"
+                                 for p, _s, n, _x in nets) + ". At the extremes: " +
+                    "; ".join(f"if {PAYER_SUBJECT[p]} funded all of it, {change(x)} for "
+                              f"{PAYER_SUBJECT[p]}"
+                              for p, _s, _n, x in nets) + ".")
+            out.append(Para((text,)))
+    else:
+        out.append(Para((Strong("Shift between payers. "), "No spending moves between payers "
+                         "beyond small changes within the noise of the runs.")))
+    changes = shift["service_change"]
+    falls = sorted(((s, c) for s, c in changes.items() if c["difference"] < 0),
+                   key=lambda kv: kv[1]["difference"])
+    rises = sorted(((s, c) for s, c in changes.items() if c["difference"] > 0),
+                   key=lambda kv: -kv[1]["difference"])
+    tiny = 0.001 * max(shift["base_total"], 1.0)
+
+    def who(c: dict) -> str:
+        payers = [p for p in c["payers"] if p != "pooled"] or c["payers"]
+        return ", ".join(PAYER_NAME[p].split(" (")[0] for p in payers)
+
+    def listing(items) -> str:
+        return join_words([f"{service_name(s).lower()} ({F.gbp(c['difference'])}, {who(c)})"
+                      for s, c in items[:4] if abs(c["difference"]) >= tiny])
+
+    text = []
+    if falls and listing(falls):
+        text.append("Spending falls most on " + listing(falls))
+    if rises and listing(rises):
+        text.append("it rises on " + listing(rises))
+    if text:
+        out.append(Para((Strong("Real changes. "), "; ".join(text) + " (the change in each "
+                         "service\u2019s total, whoever pays).")))
+    return out
+
+
+def service_table(ctx: Ctx, alt: str, shift: dict) -> Table:
+    t = shift["table"]
+    t = t[(t["baseline_mean"] != 0) | (t["scenario_mean"] != 0)].copy()
+    t["order"] = t["service"].map({s: i for i, s in enumerate(SERVICE_NAME)}).fillna(99)
+    t = t.sort_values(["order", "service", "payer"])
+    rows = []
+    for r in t.itertuples():
+        change, lo, hi = F.gbp_range(r.difference, r.ci_low, r.ci_high)
+        rows.append([service_name(r.service), PAYER_NAME.get(r.payer, r.payer).split(" (")[0],
+                     F.gbp(r.baseline_mean), F.gbp(r.scenario_mean), change,
+                     "" if F.missing(r.ci_low) else f"{lo} to {hi}"])
+    return Table(["Service", "Payer", ctx.base, alt, "Change", "95% CI"], rows,
+                 align=["l", "l", "r", "r", "r", "r"], widths=[2.5, 1.2, 1.0, 1.0, 1.0, 1.7],
+                 caption=f"Cost by service and payer, {alt} compared with {ctx.base} "
+                         f"({plain_period(ctx)})", small=True)

@@ -1,0 +1,331 @@
+"""Page 1: what was compared, the headline effects in plain words, what the model cannot tell."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from ..metrics import METRIC_INFO
+from ..params import UncertainEffect
+from . import fmt as F
+from .data import (
+    HEADLINES,
+    PAYER_METRIC,
+    PAYER_SUBJECT,
+    PAYERS,
+    Ctx,
+    Headline,
+    Setting,
+    clear,
+    doc,
+    effect_label,
+    outside_targets,
+)
+from .model import Bullets, Heading, Num, Para, Rich, Section, Strong, rich
+
+
+# ------------------------------------------------------------------------------------------
+# Plain-words effects
+# ------------------------------------------------------------------------------------------
+def _verb(up: bool, plural: bool) -> str:
+    word = "rise" if up else "fall"
+    return word if plural else word + "s"
+
+
+def _noun(up: bool) -> str:
+    return "rise" if up else "fall"
+
+
+def effect_sentence(ctx: Ctx, scenario: str, h: Headline) -> tuple[Rich, dict[str, Any]]:
+    row = ctx.diff(scenario, h.metric)
+    src = f"diff:{scenario}:{h.metric}"
+    mode = h.mode
+    if mode == "relative" and not row["baseline_mean"]:
+        mode = "absolute"
+    unit_kind = METRIC_INFO.get(h.metric, ("", "", "lower"))[1]
+    direction = METRIC_INFO.get(h.metric, ("", "", "lower"))[2]
+    d, lo, hi = row["difference"], row["ci_low"], row["ci_high"]
+    up = d > 0
+
+    def n(field_: str, text: str) -> Num:
+        return Num(text, row[field_], f"{src}:{field_}")
+
+    period = ctx.period()
+    if mode == "relative":
+        # The measures shown this way cannot fall below zero, so neither can a CI bound:
+        # a t interval that reaches past a 100% fall is cut there (see "How to read").
+        rel_lo, rel_hi = max(row["rel_ci_low"], -1.0), max(row["rel_ci_high"], -1.0)
+        dp = F.pct_dp([row["relative"], rel_lo, rel_hi])
+        size: Rich = (n("relative", F.pct(row["relative"], dp)),)
+        lo_n: Rich = (n("rel_ci_low", F.pct(rel_lo, dp)),)
+        hi_n: Rich = (n("rel_ci_high", F.pct(rel_hi, dp)),)
+        ndp = F.dp_for([row["baseline_mean"], row["scenario_mean"]])
+        levels: Rich = (", from ", n("baseline_mean", F.number(row["baseline_mean"], ndp)),
+                        " to ", n("scenario_mean", F.number(row["scenario_mean"], ndp)), " ",
+                        *period)
+    elif mode == "money":
+        scale = F.money_scale([d, lo, hi])
+        size = (n("difference", F.gbp(d, scale)),)
+        lo_n, hi_n = (n("ci_low", F.gbp(lo, scale)),), (n("ci_high", F.gbp(hi, scale)),)
+        levels = (", ", n("relative", F.pct(row["relative"])), " of the ",
+                  n("baseline_mean", F.gbp(row["baseline_mean"])), " spent in ",
+                  Strong(ctx.base), " ", *period)
+    else:
+        if unit_kind == "share":
+            unit = " percentage points"
+            size = (n("difference", F.points(d)), unit)
+            lo_n, hi_n = (n("ci_low", F.points(lo)),), (n("ci_high", F.points(hi)),)
+            levels = (", from ", n("baseline_mean", F.pct(row["baseline_mean"], 1)), " to ",
+                      n("scenario_mean", F.pct(row["scenario_mean"], 1)))
+        else:
+            dp = F.dp_for([d, lo, hi])
+            unit = " " + h.unit if h.unit else ""
+            size = (n("difference", F.number(d, dp)), unit)
+            # The unit follows the estimate once; repeating it on both bounds reads badly.
+            lo_n = (n("ci_low", F.number(lo, dp)),)
+            hi_n = (n("ci_high", F.number(hi, dp)),)
+            ldp = max(F.dp_for([row["baseline_mean"], row["scenario_mean"]]), 1)
+            levels = (", from ", n("baseline_mean", F.number(row["baseline_mean"], ldp)),
+                      " to ", n("scenario_mean", F.number(row["scenario_mean"], ldp)))
+
+    label = Strong(h.label)
+    if F.missing(lo) or F.missing(hi):
+        text = rich(label, f" {_verb(up, h.plural)} by about ", size, levels,
+                    " (too few replications for a confidence interval).")
+        verdict = "unclear"
+    elif d == 0 and lo == 0 and hi == 0:
+        text = rich(label, " " + ("are" if h.plural else "is") + " the same in both "
+                    "scenarios.")
+        verdict = "no change"
+    elif clear(row):
+        near, far = (lo_n, hi_n) if abs(lo) <= abs(hi) else (hi_n, lo_n)
+        text = rich(label, f" {_verb(up, h.plural)} by about ", size, " (95% CI ", near,
+                    " to ", far, ")", levels, ".")
+        better = up == (direction == "higher")
+        verdict = "better" if better else "worse"
+    else:
+        best = ("best estimate no change" if d == 0 else
+                rich("best estimate a ", size, f" {_noun(up)}"))
+        text = rich(label, " show" + ("" if h.plural else "s") + " no clear change: ", best,
+                    ", 95% CI from a ", lo_n, " fall to a ", hi_n, " rise", levels, ".")
+        verdict = "no clear change"
+    record = {"scenario": scenario, "metric": h.metric, "label": h.label, "verdict": verdict,
+              "direction": "rise" if up else ("fall" if d < 0 else "none"), **row}
+    return text, record
+
+
+def _names(names: list[str]) -> Rich:
+    parts: list[Any] = []
+    for i, name in enumerate(names):
+        if i:
+            parts.append(", " if i < len(names) - 1 else " and ")
+        parts.append(Strong(name))
+    return tuple(parts)
+
+
+def changes_sentence(ctx: Ctx, scenario: str, changed: list[Setting], limit: int = 10) -> Rich:
+    items: list[Rich] = []
+    for s in changed:
+        old, new = s.values[ctx.base], s.values[scenario]
+        if old == new:
+            continue
+        if isinstance(new, UncertainEffect) or isinstance(old, UncertainEffect):
+            items.append((s.label.lower(), " (a different evidence assumption)"))
+            continue
+        label = s.label.lower()
+        if isinstance(new, bool):
+            items.append((label, " ", Num("on" if new else "off", float(new),
+                                          f"param:{scenario}:{s.path}")))
+            continue
+        old_n = Num(F.plain_value(old, s.unit), float(old) if old is not None else math.nan,
+                    f"param:{ctx.base}:{s.path}")
+        new_n = Num(F.plain_value(new, s.unit), float(new) if new is not None else math.nan,
+                    f"param:{scenario}:{s.path}")
+        items.append((label, " ", old_n, " \u2192 ", new_n))
+    if not items:
+        return (Strong(scenario), " has the same settings as the baseline.")
+    shown = items[:limit]
+    out: list[Any] = [Strong(scenario), " changes: "]
+    for i, it in enumerate(shown):
+        if i:
+            out.append("; ")
+        out.extend(it)
+    if len(items) > limit:
+        out.append(f"; and {len(items) - limit} more (see Assumptions)")
+    out.append(".")
+    return tuple(out)
+
+
+def summary_section(ctx: Ctx, changed: list[Setting], extra: list[Setting],
+                    validation: dict[str, Any], shifts: dict[str, dict]) -> tuple[Section, list]:
+    cmp = ctx.cmp
+    blocks: list[Any] = []
+    reps = ctx.replications()
+    rep_n = Num(f"{min(reps.values()):,}", float(min(reps.values())), "run:replications")
+    descr = []
+    for name in [*ctx.alts, ctx.base]:
+        d = cmp.results[name].params.description.strip().rstrip(".")
+        role = " (the baseline)" if name == ctx.base else ""
+        descr.append(rich(Strong(name), role, ": " + d + "." if d else "."))
+    pop: Rich
+    if ctx.same("population.size"):
+        pop = ("a place with ", ctx.param_num(ctx.base, "population.size"), " people aged 65+")
+    else:
+        pop = ("places of the sizes listed under Assumptions",)
+    if ctx.same("run.days") and ctx.same("run.warmup_days"):
+        length = ("a results period of ", ctx.param_num(ctx.base, "run.days"),
+                  " days after a warm-up of ", ctx.param_num(ctx.base, "run.warmup_days"),
+                  " days")
+    else:
+        length = ("the run lengths listed under Assumptions",)
+    seed = Num(str(cmp.seed), float(cmp.seed), "run:seed")
+    blocks.append(Para(rich(
+        "This report compares ", _names(ctx.alts), " with ", Strong(ctx.base),
+        ", the baseline. Each was simulated for ", pop, ", over ", length, ", ", rep_n,
+        " times with the same random numbers (seed ", seed, "), so each difference below is "
+        "taken replication by replication."), "lead"))
+    blocks.append(Bullets(descr, style="compact"))
+    for alt in ctx.alts:
+        blocks.append(Para(changes_sentence(ctx, alt, changed)))
+
+    headline_data = []
+    for alt in ctx.alts:
+        title = ("Headline effects" if len(ctx.alts) == 1 else f"Headline effects of {alt}")
+        blocks.append(Heading(f"{title} (compared with {ctx.base})"))
+        items, tags, attrs = [], [], []
+        for h in HEADLINES:
+            if (alt, h.metric) not in ctx.diffs.index:
+                continue
+            text, record = effect_sentence(ctx, alt, h)
+            items.append(text)
+            tags.append({"better": "Better", "worse": "Worse", "no clear change": "Unclear",
+                         "no change": "Same", "unclear": "Unclear"}[record["verdict"]])
+            attrs.append({"metric": h.metric, "scenario": alt, "verdict": record["verdict"],
+                          "direction": record["direction"]})
+            headline_data.append(record)
+        blocks.append(Bullets(items, tags=tags, attrs=attrs, style="headline"))
+        blocks.append(Para(who_pays_sentence(ctx, alt, shifts[alt])))
+
+    blocks.append(Heading("What the model cannot tell"))
+    blocks.append(Bullets(limits(ctx, changed, extra, validation), style="compact"))
+    blocks.append(Para((
+        "How to read: \u201c95% CI\u201d is the 95% confidence interval of the average effect "
+        "in the model, from the paired replications. It includes run-to-run chance and the "
+        "spread of the uncertain effects drawn in each replication; it does not include "
+        "errors in the model\u2019s structure or in settings held fixed. Where it includes "
+        "zero the report says \u201cno clear change\u201d. A relative interval that reaches "
+        "past a 100% fall is cut at 100%, since none of these measures can fall below zero."),
+        "note"))
+    return Section("summary", "Summary", blocks), headline_data
+
+
+def who_pays_sentence(ctx: Ctx, alt: str, shift: dict) -> Rich:
+    parts: list[Any] = ["Who pays: "]
+    payer_bits = []
+    for payer in PAYERS:
+        metric = PAYER_METRIC[payer]
+        if (alt, metric) not in ctx.diffs.index:
+            continue
+        row = ctx.diff(alt, metric)
+        if row["baseline_mean"] == 0 and row["scenario_mean"] == 0:
+            continue
+        src = f"diff:{alt}:{metric}"
+        scale = F.money_scale([row["difference"], row["ci_low"], row["ci_high"]])
+        d = row["difference"]
+        amount = Num(F.gbp(d, scale), d, f"{src}:difference")
+        lo, hi = row["ci_low"], row["ci_high"]
+        word = "more" if d > 0 else "less"
+        if clear(row):
+            near, far = ((lo, "ci_low"), (hi, "ci_high"))
+            if abs(lo) > abs(hi):
+                near, far = far, near
+            ci = (" (95% CI ", Num(F.gbp(near[0], scale), near[0], f"{src}:{near[1]}"), " to ",
+                  Num(F.gbp(far[0], scale), far[0], f"{src}:{far[1]}"), ")")
+            payer_bits.append((PAYER_SUBJECT[payer], " pays ", amount, f" {word}", *ci))
+        elif F.missing(lo):
+            payer_bits.append((PAYER_SUBJECT[payer], " pays ", amount, f" {word}"))
+        elif d == 0 and lo == 0 and hi == 0:
+            payer_bits.append((PAYER_SUBJECT[payer], " pays the same"))
+        else:
+            payer_bits.append((PAYER_SUBJECT[payer], " shows no clear change (best estimate ",
+                               amount, f" {word}; 95% CI from ",
+                               Num(F.gbp(lo, scale), lo, f"{src}:ci_low"), " less to ",
+                               Num(F.gbp(hi, scale), hi, f"{src}:ci_high"), " more)"))
+    for i, bit in enumerate(payer_bits):
+        if i:
+            parts.append(", " if i < len(payer_bits) - 1 else " and ")
+        parts.extend(bit)
+    parts.extend([" ", *ctx.period(), "."])
+    moves = shift["moves"]
+    if moves:
+        frm = sorted({m[0] for m in moves})
+        to = sorted({m[1] for m in moves})
+        parts.append(" Part of this is spending moved from " +
+                     " and ".join(PAYER_SUBJECT[p] for p in frm) + " to " +
+                     " and ".join(PAYER_SUBJECT[p] for p in to) +
+                     ": a change in who pays, not a saving (see Who pays, who saves).")
+    return tuple(parts)
+
+
+def limits(ctx: Ctx, changed: list[Setting], extra: list[Setting],
+           validation: dict[str, Any]) -> list[Rich]:
+    out: list[Rich] = []
+    weak = [s for s in changed + extra if s.evidence == "weak"]
+    effects = [s for s in weak if any(isinstance(v, UncertainEffect) for v in s.values.values())]
+    others = [s for s in weak if s not in effects]
+    if effects:
+        bits: list[Any] = [Strong("Weak evidence. "), "These effects rest on weak or "
+                           "conflicting evidence, so each replication draws them from a range: "]
+        for i, s in enumerate(effects):
+            if i:
+                bits.append("; ")
+            alt = next((a for a in ctx.alts if s.values[a] is not None), ctx.base)
+            e = s.values[alt]
+            src = f"param:{alt}:{s.path}"
+            centre = Num(F.pct(e.mean, 0, signed=True), e.mean, f"{src}.mean")
+            bits.extend([effect_label(s), " centred on ", centre,
+                         " (no effect)" if e.mean == 0 else "", ", range ",
+                         Num(F.pct(e.low, 0, signed=True), e.low, f"{src}.low"), " to ",
+                         Num(F.pct(e.high, 0, signed=True), e.high, f"{src}.high")])
+        bits.append(". The changes in emergency admissions and readmissions depend on them: "
+                    "read those as what-ifs, not forecasts.")
+        out.append(tuple(bits))
+    if others:
+        names = "; ".join(s.label.lower() for s in others)
+        out.append((Strong("Other weak evidence. "), f"These settings rest on assumptions: "
+                    f"{names} (values and sources under Assumptions)."))
+    if validation["status"] == "present":
+        n_in = Num(str(validation["n_within"]), float(validation["n_within"]),
+                   "validation:n_within")
+        n_all = Num(str(validation["n"]), float(validation["n"]), "validation:n")
+        missed = outside_targets(validation)
+        # Page 1 names a few misses; the full list is in the Assumptions and Appendix C.
+        shown = "; ".join(m[:1].lower() + m[1:] for m in missed[:3])
+        more = f"; and {len(missed) - 3} more (Appendix C)" if len(missed) > 3 else ""
+        miss = f" Outside tolerance: {shown}{more}." if missed else ""
+        out.append((Strong("Calibration. "), "Checked against published figures: ", n_in,
+                    " of ", n_all, " targets are within tolerance." + miss + " Read the "
+                    "results as relative effects between scenarios, not as a forecast of a "
+                    "local system."))
+    else:
+        why = ("" if validation["status"] == "absent"
+               else " (the validation report could not be read)")
+        out.append((Strong("Not yet validated. "), "The model\u2019s outputs have not yet been "
+                    f"compared with published figures{why}. Read the results as relative "
+                    "effects between scenarios, not as a forecast of a local system."))
+    failures = sum(len(r.failures) for r in ctx.cmp.results.values())
+    unstable = 0
+    for r in ctx.cmp.results.values():
+        if "unstable" in r.kpis.columns:
+            unstable += int((r.kpis["unstable"] > 0).sum())
+    if failures or unstable:
+        out.append((Strong("Incomplete runs. "),
+                    Num(str(failures), float(failures), "run:failures"),
+                    " replication(s) failed and ",
+                    Num(str(unstable), float(unstable), "run:unstable"),
+                    " stopped early because A&E queues grew without bound; the results use "
+                    "the rest."))
+    out.append((Strong("Not in the model. "), "Self-funded care, workforce supply, price "
+                "changes (costs are in the price years of their sources) and the split of the "
+                f"pooled budget between its partners ({doc(3)}, {doc(7)})."))
+    return out

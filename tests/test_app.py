@@ -1,0 +1,357 @@
+"""The planner's app (app.py and app_pages/), driven headless with Streamlit's AppTest.
+
+Runs use a small population, a short period and two to four replications so that each takes
+a second or two; the page logic is the same as at full size.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+pytest.importorskip("streamlit")
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+# The app's pages live next to app.py, not in the installed package.
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import sim  # noqa: E402
+from app_pages import common, widgets  # noqa: E402
+from sim import presentation as pr  # noqa: E402
+from sim.params import iter_fields  # noqa: E402
+
+APP = str(ROOT / "app.py")
+SMALL = {"c|population": 2000, "c|years": 0.25, "c|replications": 2, "c|warmup": 20}
+
+
+def start() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=180).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def make_small(at: AppTest, **extra) -> AppTest:
+    for key, value in {**SMALL, **extra}.items():
+        at.number_input(key=key).set_value(value)
+    return at.run()
+
+
+def run(at: AppTest) -> AppTest:
+    at.button(key="run_button").click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def config(at: AppTest) -> dict:
+    return json.loads(at.session_state["current_config_json"])
+
+
+def number(text: str) -> float:
+    return float(text.replace("£", "").replace(",", "").replace("%", "").rstrip("mk"))
+
+
+@pytest.fixture(scope="module")
+def ran() -> AppTest:
+    """The default comparison (fragmented vs integrated) at a small size, run once."""
+    at = make_small(start(), **{"c|replications": 4})
+    return run(at)
+
+
+# ------------------------------------------------------------------------ compare page
+def test_compare_page_offers_named_scenarios_and_schema_widgets():
+    at = start()
+    assert at.selectbox(key="sel|baseline").value == "fragmented"
+    assert at.multiselect(key="sel|alternatives").value == ["integrated"]
+    assert set(sim.available_scenarios()) <= set(at.selectbox(key="sel|baseline").options)
+    # Every grouped parameter of the schema has a widget for each scenario shown.
+    grouped = [s for s in widgets.specs()]
+    assert len(grouped) >= 20
+    for name in ("fragmented", "integrated"):
+        for spec in grouped:
+            assert at.session_state[common.wkey(name, spec.path)] is not None or \
+                spec.kind == "capacity"
+    # Help text cites the source and the evidence grade.
+    beds = at.number_input(key=common.wkey("fragmented", "acute.beds"))
+    assert "Source:" in beds.help and "Evidence:" in beds.help
+    # Starting values come from the scenario: the integrated scenario has its levers on.
+    assert at.toggle(key=common.wkey("integrated", "levers.shared_care_plan")).value is True
+    assert at.toggle(key=common.wkey("fragmented", "levers.shared_care_plan")).value is False
+    assert at.slider(key=common.wkey("integrated", "levers.discharge_to_assess_share")).value \
+        == pytest.approx(50.0)
+
+
+def test_widgets_change_the_configuration_that_is_run():
+    at = make_small(start(), **{"c|population": 3000, "c|years": 0.5})
+    at.toggle(key=common.wkey("fragmented", "levers.trusted_assessor")).set_value(True)
+    at.number_input(key=common.wkey("integrated", "reablement.slots")).set_value(99)
+    at.slider(key=common.wkey("integrated", "levers.pooled_budget_share")).set_value(20.0)
+    at.run()
+    assert not at.exception
+    cfg = config(at)
+    assert cfg["fragmented"]["levers"]["trusted_assessor"] is True
+    assert cfg["integrated"]["reablement"]["slots"] == 99
+    assert cfg["integrated"]["levers"]["pooled_budget_share"] == pytest.approx(0.2)
+    assert cfg["fragmented"]["population"]["size"] == 3000
+    assert cfg["integrated"]["run"]["days"] == round(0.5 * 365)
+    # Capacities left empty follow the population: 340 beds per 50,000 -> about 20 for 3,000.
+    per_50k = widgets.CAPACITIES["acute.beds"][0]
+    assert cfg["fragmented"]["acute"]["beds"] == max(1, round(per_50k * 3000 / 50_000))
+    # The summary of what the alternative changes lists the edited capacity.
+    changes = [d.value for d in at.dataframe if "Parameter" in d.value.columns]
+    assert any("reablement.slots" in list(d["Parameter"]) for d in changes)
+    # An invalid advanced setting is reported and the Run button is disabled.
+    at.text_area(key=common.advanced_key("integrated")).set_value("acute.beds=-5").run()
+    assert any("acute.beds" in e.value for e in at.error)
+    assert at.button(key="run_button").disabled
+    assert at.session_state["current_config_json"] is None
+
+
+def test_a_run_shows_headline_cards_with_numbers_and_plain_words(ran):
+    at = ran
+    cards = at.metric
+    # AppTest lists the cards column by column; the set is what matters here.
+    assert sorted(c.label for c in cards) == sorted(pr.title(m) for m in pr.KEY_METRICS)
+    for card in cards:
+        assert math.isfinite(number(card.value)), card.value
+        assert "vs baseline" in card.delta
+    sentences = [m.value for m in at.markdown if m.value.startswith(":")]
+    assert len(sentences) == len(pr.KEY_METRICS)
+    assert all(any(w in s for w in ("Better", "Worse", "Not clear", "No change"))
+               for s in sentences)
+    cmp = at.session_state["comparison"]
+    assert set(cmp.results) == {"fragmented", "integrated"}
+    assert all(r.replications == 4 for r in cmp.results.values())
+    # Four replications: the first two were shown early, then refined.
+    meta = at.session_state["comparison_meta"]
+    assert meta["first_s"] is not None and meta["total_s"] >= meta["first_s"]
+    # The card's value is the scenario's mean, per year.
+    res = cmp.results["integrated"]
+    expected = res.kpis["delayed_discharge_days"].mean() * 365 / res.params.run.days
+    card = next(c for c in cards if c.label == pr.title("delayed_discharge_days"))
+    assert number(card.value) == pytest.approx(expected, abs=1)
+
+
+def test_rerender_and_repeat_runs_use_the_stored_and_cached_results(ran):
+    at = ran
+    before = at.session_state["comparison"]
+    at.run()
+    assert at.session_state["comparison"] is before  # a re-render does not re-run
+    run(at)  # the same configuration again: served from the cache
+    meta = at.session_state["comparison_meta"]
+    assert meta["first_s"] is None  # no early pass for a configuration already run
+    assert meta["total_s"] < 2.0
+    after = at.session_state["comparison"]
+    pd.testing.assert_frame_equal(after.results["integrated"].kpis,
+                                  before.results["integrated"].kpis)
+
+
+def test_details_tabs_show_charts_tables_and_csv(ran):
+    at = ran
+    labels = [t.label for t in at.tabs]
+    assert labels[:2] == ["fragmented", "integrated"]  # one tab per scenario to adjust
+    assert labels[2:] == ["Over time", "Why people wait", "Who pays", "Flow through services",
+                          "All metrics"]
+    charts = at.get("vega_lite_chart")
+    assert len(charts) >= 5  # two over time, delays, who pays, flow
+    assert at.get("download_button")
+    table = pr.difference_table(at.session_state["comparison"])
+    assert len(table) == len(sim.METRICS)
+    assert {"difference", "ci_low", "ci_high", "in_words"} <= set(table.columns)
+    who = [m.value for m in at.markdown if "the NHS" in m.value and "the council" in m.value]
+    assert who, "the who-pays sentences name each payer"
+    assert who[0].count("\n- ") == 3  # NHS, council, pooled budget, total
+
+
+def test_a_failed_run_shows_a_message_and_keeps_the_earlier_results(monkeypatch):
+    at = run(make_small(start()))
+    earlier = at.session_state["comparison"]
+
+    def broken(*args, **kwargs):
+        raise sim.ReplicationError("the engine fell over", scenario="integrated",
+                                   replication=1, seed=2026)
+
+    monkeypatch.setattr(sim, "compare", broken)
+    at.number_input(key="c|population").set_value(2100).run()  # a new config: not cached
+    run(at)
+    assert any("did not finish" in e.value and "replication 1" in e.value for e in at.error)
+    assert at.session_state["comparison"] is earlier
+    assert len(at.metric) == len(pr.KEY_METRICS)  # earlier cards still shown
+    assert any("settings have changed" in w.value for w in at.warning)
+
+
+def test_choosing_another_baseline_and_no_alternative_still_works():
+    at = make_small(start())
+    at.selectbox(key="sel|baseline").set_value("integrated").run()
+    # integrated cannot be its own alternative: it is removed from the alternatives.
+    assert at.multiselect(key="sel|alternatives").value == []
+    run(at)
+    assert len(at.metric) == len(pr.KEY_METRICS)
+    assert any("Only a baseline was run" in i.value for i in at.info)
+
+
+# ------------------------------------------------------------------------ scenario files
+def test_bad_yaml_upload_shows_a_clear_error_not_a_traceback():
+    at = start()
+    at.file_uploader(key="scenario_upload").upload("plan.yaml", b"acute:\n  beds: -5\n",
+                                                  "application/x-yaml").run()
+    assert not at.exception
+    messages = [e.value for e in at.error]
+    assert any("acute.beds" in m and "between 0 and" in m for m in messages), messages
+    assert "plan" not in at.selectbox(key="sel|baseline").options
+
+
+def test_good_yaml_upload_becomes_a_scenario_to_choose():
+    text = b"name: my_plan\ndescription: More reablement\nreablement:\n  slots: 80\n"
+    at = start()
+    at.file_uploader(key="scenario_upload").upload("my_plan.yaml", text,
+                                                  "application/x-yaml").run()
+    assert not at.exception and not at.error
+    assert "my_plan" in at.selectbox(key="sel|baseline").options
+    at.multiselect(key="sel|alternatives").set_value(["integrated", "my_plan"]).run()
+    assert at.number_input(key=common.wkey("my_plan", "reablement.slots")).value == 80
+    assert config(at)["my_plan"]["reablement"]["slots"] == 80
+
+
+@pytest.mark.parametrize("content, says", [
+    (b"a: [1, 2\n", "not valid YAML"),
+    (b"- 1\n- 2\n", "mapping"),
+    (b"acute:\n  bedz: 3\n", "Did you mean 'acute.beds'"),
+    (b"x:\n  _target_: os.system\n", "_target_"),
+    (b"\xff\xfe\x00\x01", "not a text file"),
+    (b"#" * (common.MAX_UPLOAD_BYTES + 1), "at most 256 KB"),
+])
+def test_read_scenario_upload_turns_every_problem_into_a_message(content, says):
+    with pytest.raises(common.UploadProblem) as info:
+        common.read_scenario_upload("plan.yaml", content)
+    assert says in str(info.value)
+
+
+def test_saved_yaml_loads_back_to_the_same_scenario(tmp_path):
+    params = sim.load_scenario("better_care_fund",
+                               ["population.size=20000", "levers.shared_care_plan=true"])
+    _, blank = common._named_base("better_care_fund")
+    text = common.scenario_yaml(params, blank)
+    assert "slots: 60" in text and "acute" not in text  # only what differs is written
+    path = tmp_path / "plan.yaml"
+    path.write_text(text)
+    assert sim.load_scenario(path) == params
+    # Capacities left empty still follow the population when it changes.
+    bigger = sim.load_scenario(path, ["population.size=40000"])
+    assert bigger.acute.beds == 2 * params.acute.beds
+    assert bigger.reablement.slots == 60
+
+
+# ------------------------------------------------------------------------ other pages
+def test_capacity_explorer_sweeps_a_capacity_and_shows_the_knee():
+    at = make_small(start())
+    at.switch_page("app_pages/explorer.py").run()
+    assert not at.exception
+    at.selectbox(key="x|capacity").set_value("intermediate_care.beds")
+    at.slider(key="x|points").set_value(3)
+    at.number_input(key="x|replications").set_value(2)
+    at.run()
+    at.button(key="sweep_run_button").click().run()
+    assert not at.exception, at.exception
+    sweep = at.session_state["sweep"]
+    assert sweep["capacity"] == "intermediate_care.beds"
+    values = list(sweep["values"].values())
+    assert len(values) == 3 and values == sorted(values)
+    for name, value in sweep["values"].items():
+        assert sweep["cmp"].results[name].params.intermediate_care.beds == value
+    assert len(at.get("vega_lite_chart")) == 2
+    shown = at.dataframe[0].value
+    assert len(shown) == 3
+    assert any("What each step up buys" in m.value for m in at.markdown)
+
+
+def test_report_page_offers_the_report_after_a_run(ran):
+    at = ran
+    at.switch_page("app_pages/report.py").run()
+    assert not at.exception
+    try:
+        import sim.report  # noqa: F401
+    except ImportError:
+        assert any("sim.report" in w.value for w in at.warning)
+    else:
+        html = at.session_state["report_html"]
+        assert "<html" in html.lower() and "integrated" in html
+        labels = [b.label for b in at.get("download_button")]
+        assert "Download the report (HTML)" in labels
+        at.button(key="make_report_pdf").click().run()
+        assert not at.exception and not at.error
+        assert at.session_state["report_pdf"][:5] == b"%PDF-"
+        assert "Download the report (PDF)" in [b.label for b in at.get("download_button")]
+    assert "Download all metrics (CSV)" in [b.label for b in at.get("download_button")]
+
+
+def test_report_page_without_a_run_says_what_to_do():
+    at = start()
+    at.switch_page("app_pages/report.py").run()
+    assert any("run a comparison" in i.value for i in at.info)
+
+
+def test_about_page_reads_the_model_docs_evidence_and_schema():
+    at = start()
+    at.switch_page("app_pages/about.py").run()
+    assert not at.exception
+    headings = [h.value for h in at.subheader]
+    assert "What the model does" in headings
+    assert any("does not do" in h for h in headings)
+    evidence = pd.read_csv(ROOT / "evidence" / "uk_figures.csv")
+    tables = [d.value for d in at.dataframe]
+    assert len(tables[0]) == len(evidence)
+    assert list(tables[0]["id"]) == list(evidence["id"])
+    n_params = sum(1 for p, _, _ in iter_fields() if p not in ("name", "description"))
+    assert len(tables[1]) == n_params
+    at.text_input(key="about_parameter_search").set_value("reablement").run()
+    assert 0 < len(at.dataframe[1].value) < n_params
+
+
+def test_settings_survive_a_page_switch():
+    at = start()
+    key = common.wkey("fragmented", "levers.seven_day_assessment")
+    at.toggle(key=key).set_value(True)
+    at.number_input(key="c|population").set_value(12_345)
+    at.run()
+    at.switch_page("app_pages/about.py").run()
+    at.switch_page("app_pages/compare.py").run()
+    assert at.toggle(key=key).value is True
+    assert at.number_input(key="c|population").value == 12_345
+
+
+# ------------------------------------------------------------------------ plain words
+def test_headline_sentences_read_as_a_planner_would_say_them():
+    h = pr.headline("delayed_discharge_days", -1874, -2210, -1590)
+    assert h.text == "about 1,900 fewer delayed days a year, between 1,600 and 2,200"
+    assert h.verdict == "better"
+    h = pr.headline("cost_total", -9.9e6, -12.6e6, -7.2e6)
+    assert h.text.startswith("about £9.9 million less a year in total")
+    h = pr.headline("emergency_admissions", -770, -1250, 290)
+    assert h.verdict == "unclear" and "no clear change" in h.text
+    assert pr.headline("days_at_home", 0.7, 0.5, 0.9).verdict == "better"
+    assert pr.headline("deaths", 30, 10, 50).verdict == "worse"
+    # Money moving into the pooled budget is a shift between payers, not a loss.
+    pooled = pr.headline("cost_pooled", 1.4e6, 1.2e6, 1.6e6)
+    assert pooled.verdict == "changed"
+    assert pooled.text == "about £1.4 million more a year from the pooled budget, between " \
+        "£1.2 million and £1.6 million"
+
+
+def test_early_estimates_give_the_average_change_without_a_range():
+    assert pr.estimate("delayed_discharge_days", -14_664) == \
+        "about 15,000 fewer delayed days a year"
+    assert pr.estimate("cost_total", 6.6e6) == "about £6.6 million more a year in total"
+    assert "between" not in pr.estimate("emergency_admissions", -491)
+
+
+def test_totals_are_scaled_to_a_year_and_rates_are_not():
+    assert pr.annualise(100, "delayed_discharge_days", 182.5) == pytest.approx(200)
+    assert pr.annualise(0.8, "acute_occupancy", 182.5) == pytest.approx(0.8)
+    assert pr.annualise(12.0, "mean_delayed_patients", 91) == pytest.approx(12.0)

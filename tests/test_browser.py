@@ -1,0 +1,123 @@
+"""The app in a real browser: `streamlit run app.py` on a free localhost port, driven by
+Playwright in Debian's Chromium (`apt-get install chromium`; .ci/run installs it).
+
+The comparison is the default one (fragmented against integrated) at a small population so
+the test stays quick; the planner's full-size default is timed by hand, see README.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+sync_api = pytest.importorskip("playwright.sync_api",
+                               reason="Playwright is not installed (pip install -e '.[test]')")
+if not Path(CHROMIUM).is_file():
+    pytest.skip(f"no Chromium at {CHROMIUM}: install it with `apt-get install chromium` "
+                "(or set CHROMIUM to its path) to run the browser test",
+                allow_module_level=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("localhost", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url():
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        start_new_session=True)
+    url = f"http://localhost:{port}/"
+    try:
+        deadline = time.time() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(url + "_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.time() > deadline:
+                out = proc.stdout.read() if proc.poll() is not None else ""
+                pytest.fail(f"streamlit did not start on {url}:\n{out}")
+            time.sleep(0.5)
+        yield url
+    finally:
+        # The server and the worker processes it started share one process group.
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+@pytest.fixture(scope="module")
+def page(app_url):
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(app_url)
+        yield page
+        browser.close()
+
+
+def _set_number(page, label: str, value) -> None:
+    box = page.get_by_label(label, exact=True)
+    box.fill(str(value))
+    box.press("Enter")
+    page.wait_for_timeout(500)
+
+
+def test_default_comparison_shows_headline_numbers_in_the_browser(page):
+    run = page.get_by_role("button", name="Run", exact=True)
+    run.wait_for(timeout=90_000)
+    assert page.get_by_text("Today's fragmented system").first.is_visible()
+    _set_number(page, "People aged 65+", 3000)
+    _set_number(page, "Years simulated", 0.5)
+    _set_number(page, "Replications", 4)
+    run.click()
+    page.get_by_text("ran in").wait_for(timeout=180_000)
+    cards = page.locator('[data-testid="stMetric"]')
+    assert cards.count() == 6
+    for i in range(cards.count()):
+        value = cards.nth(i).locator('[data-testid="stMetricValue"]').inner_text()
+        assert re.search(r"\d", value), f"card {i} shows no number: {value!r}"
+        delta = cards.nth(i).locator('[data-testid="stMetricDelta"]').inner_text()
+        assert "vs baseline" in delta
+    assert page.get_by_role("heading", name="integrated compared with fragmented").is_visible()
+    summary = page.get_by_text("ran in").inner_text()
+    assert "3,000 people aged 65+" in summary and "4 replications" in summary
+    # No error box and no exception anywhere on the page.
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.locator('[data-testid="stAlertContentError"]').count() == 0
+
+
+def test_other_pages_render_in_the_browser(page):
+    page.get_by_role("link", name="About the model").click()
+    page.get_by_text("What the model does").wait_for(timeout=30_000)
+    page.get_by_role("link", name="Report").click()
+    page.get_by_role("button", name="Download all metrics (CSV)").wait_for(timeout=60_000)
+    assert page.locator('[data-testid="stException"]').count() == 0
