@@ -575,11 +575,16 @@ class Discharge(Block):
         description="Multiplier of the excess risk for people discharged into reablement.",
         source="assumption (reablement follow-up)", evidence="weak",
     )
-    bridging_days_max: float = param(
-        42, unit="days", ge=0, le=365,
-        description="Longest a discharge-to-assess patient waits at home (with bridging care) "
-        "before the service starts; a safety bound.", source="model design", evidence="strong",
-    )
+    @model_validator(mode="after")
+    def _pathway_lines_ordered(self) -> Discharge:
+        # Checked on the block so the error names discharge.*, not the whole scenario.
+        if not self.p3_function_below <= self.p2_function_below <= self.p1_function_below:
+            raise ValueError(
+                "p3_function_below <= p2_function_below <= p1_function_below is required; "
+                f"got {self.p3_function_below}, {self.p2_function_below}, "
+                f"{self.p1_function_below}"
+            )
+        return self
 
 
 # --------------------------------------------------------------------------------------------
@@ -948,16 +953,6 @@ class Params(Block):
                 setattr(target, field, max(1, round(value)) if whole else round(value, 1))
         return self
 
-    @model_validator(mode="after")
-    def _pathway_lines_ordered(self) -> Params:
-        d = self.discharge
-        if not d.p3_function_below <= d.p2_function_below <= d.p1_function_below:
-            raise ValueError(
-                "discharge thresholds must satisfy p3_function_below <= p2_function_below <= "
-                f"p1_function_below; got {d.p3_function_below}, {d.p2_function_below}, "
-                f"{d.p1_function_below}"
-            )
-        return self
 
 
 def iter_fields(model: type[BaseModel] = Params, prefix: str = ""):

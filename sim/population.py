@@ -86,6 +86,13 @@ class StartingPopulation:
     people: list[Person]
     home_care_clients: list[Person] = field(default_factory=list)
     residents: list[Person] = field(default_factory=list)
+    # The same people as arrays (by pid), for start-up work that would otherwise loop
+    # over every person in Python.
+    ages: np.ndarray | None = None
+    frailty: np.ndarray | None = None
+    conditions: np.ndarray | None = None
+    in_care_home: np.ndarray | None = None
+    keys: np.ndarray | None = None  # random-number keys (rng.PersonDraws.person_keys)
 
 
 def _draw_ages(gen: np.random.Generator, n: int, p: Params) -> np.ndarray:
@@ -153,7 +160,8 @@ def draw_starting_population(p: Params, gen: np.random.Generator) -> StartingPop
     n_hc = int(round(p.population.home_care_share * n))
     hc_idx = _weighted_sample(gen, weight_hc, n_hc)
 
-    start = StartingPopulation(people)
+    start = StartingPopulation(people, ages=ages, frailty=frailty, conditions=conditions,
+                               in_care_home=taken)
     # The lowest-function residents need nursing beds.
     res_people = sorted((people[i] for i in residents_idx),
                         key=lambda q: BASELINE_FUNCTION[q.frailty] + q.function_offset)

@@ -49,6 +49,13 @@ class Pool:
             raise ValueError(f"{self.name}: {amount} not free")
         self._grant(amount)
 
+    def try_take(self, amount: float = 1.0) -> bool:
+        """Take the amount now if it is free (and nobody queues); no event needed."""
+        if self.waiting or self.in_use + amount > self.capacity + 1e-9:
+            return False
+        self._grant(amount)
+        return True
+
     def acquire(self, amount: float = 1.0) -> simpy.Event:
         event = self.env.event()
         if self.can_take(amount):

@@ -132,6 +132,17 @@ def _mix(x: int) -> int:
     return x ^ (x >> 31)
 
 
+_log = math.log
+
+def _mix_array(x: np.ndarray) -> np.ndarray:
+    """:func:`_mix` on an array of uint64 (whose arithmetic wraps like ``& _MASK``)."""
+    with np.errstate(over="ignore"):
+        x = x + np.uint64(_GOLDEN)
+        x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return x ^ (x >> np.uint64(31))
+
+
 COMMUNITY, HOSPITAL, DISCHARGE, SERVICES = range(4)
 _PURPOSE_SHIFT = 58  # purposes sit in the top bits; counters below never reach them
 
@@ -148,14 +159,29 @@ class PersonDraws:
     def person_key(self, pid: int) -> int:
         return _mix(self.key ^ _mix(pid))
 
+    def person_keys(self, n: int) -> np.ndarray:
+        """``person_key(pid)`` for pids 0..n-1 at once, as uint64."""
+        return _mix_array(_mix_array(np.arange(n, dtype=np.uint64)) ^ np.uint64(self.key))
+
+    @staticmethod
+    def uniforms(keys: np.ndarray, purpose: int, k: int) -> np.ndarray:
+        """The k-th uniform for ``purpose`` of every person with these keys: what
+        :meth:`uniform` returns for them, without advancing their counters."""
+        x = _mix_array(keys ^ np.uint64((purpose << _PURPOSE_SHIFT) ^ k))
+        return ((x >> np.uint64(11)).astype(np.float64) + 0.5) * (1.0 / 9007199254740992.0)
+
     def uniform(self, person, purpose: int) -> float:
-        k = person.draws[purpose]
-        person.draws[purpose] = k + 1
-        x = _mix(person.rkey ^ (purpose << _PURPOSE_SHIFT) ^ k)
-        return ((x >> 11) + 0.5) * (1.0 / 9007199254740992.0)
+        draws = person.draws
+        k = draws[purpose]
+        draws[purpose] = k + 1
+        # _mix inlined: this runs several times per event, and a call costs as much as the hash.
+        x = (person.rkey ^ (purpose << _PURPOSE_SHIFT) ^ k) + _GOLDEN & _MASK
+        x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9 & _MASK
+        x = (x ^ (x >> 27)) * 0x94D049BB133111EB & _MASK
+        return (((x ^ (x >> 31)) >> 11) + 0.5) * (1.0 / 9007199254740992.0)
 
     def exponential(self, person, purpose: int, mean: float = 1.0) -> float:
-        return -math.log(self.uniform(person, purpose)) * mean
+        return -_log(self.uniform(person, purpose)) * mean
 
     def normal(self, person, purpose: int) -> float:
         u1 = self.uniform(person, purpose)

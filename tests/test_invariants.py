@@ -107,3 +107,11 @@ def test_results_period_only(small_fragmented):
     days = [row["day"] for row in out.daily]
     assert days[0] == 0 and days[-1] == small_fragmented.run.days - 1
     assert not math.isnan(out.kpis["mean_delayed_patients"])
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_run_end_never_splits_a_bed_grant_from_the_move_in(seed):
+    """Transfers happen at whole days, as does the end of the run: the run must stop before
+    any bed granted at that instant, or the acute census and the bed pool disagree."""
+    cfg = sim.load_scenario("fragmented", ["population.size=3000", "run.days=90"])
+    run_replication(cfg, seed, 1)  # raises InvariantError if the books disagree

@@ -12,10 +12,11 @@ thinning: candidates are drawn at the peak rate and kept with probability rate(t
 from __future__ import annotations
 
 import math
-from functools import partial
+from heapq import heappush
 from typing import TYPE_CHECKING
 
 import numpy as np
+from simpy.events import NORMAL
 
 from ..population import (
     AGE_BANDS,
@@ -23,16 +24,32 @@ from ..population import (
     HOME,
     INDEPENDENT,
     Person,
+    StartingPopulation,
     age_band,
     new_person,
 )
-from ..rng import COMMUNITY
+from ..rng import COMMUNITY, PersonDraws
 
 if TYPE_CHECKING:
     from ..engine import Model
 
+BUCKET_DAYS = 7.0
+
 CRISIS, DEATH, FRAILTY, HOME_CARE_REFERRAL, CARE_HOME_DIRECT, PACKAGE_END, AGE_BAND, EXCESS_CRISIS = \
     range(8)
+
+
+class _Pending:
+    """A pending community event: only what ``simpy.Environment.step`` reads of an event."""
+
+    __slots__ = ("callbacks", "person", "version", "kind")
+    _ok = True
+
+    def __init__(self, callbacks: list, person: Person, version: int, kind: int):
+        self.callbacks = callbacks
+        self.person = person
+        self.version = version
+        self.kind = kind
 
 
 class Community:
@@ -71,6 +88,13 @@ class Community:
         self.condition_ratio = c.crisis_ratio_per_condition
         self.mean_conditions = m.p.population.mean_long_term_conditions
         self.peak = peak
+        self.care_home_rates = (self.care_home_crisis_peak, self.care_home_death,
+                                0.0, 0.0, 0.0, 0.0)
+        # SimPy's step() swaps an event's callbacks for None and only iterates the old list,
+        # so one list can serve every pending event.
+        self._pending_callbacks = [self._fire]
+        self._buckets: dict[int, list] = {}
+        self._open_week = 0  # pending events due before the end of this week are on the heap
 
     # ----------------------------------------------------------------------------------
     def crisis_rate_peak(self, person: Person, levers: bool = True) -> float:
@@ -91,16 +115,21 @@ class Community:
         person.version += 1
         m = self.m
         now = m.env.now
-        if person.location == CARE_HOME:
-            rates = (self.care_home_crisis_peak, self.care_home_death, 0.0, 0.0, 0.0, 0.0)
-            next_band = math.inf
-        elif person.location == HOME:
-            age = person.age(now)
+        location = person.location
+        if location == HOME:
+            age = person.entry_age + (now - person.entry_time) / 365.0
             band = 0 if age < 75.0 else (1 if age < 85.0 else 2)
             f = person.frailty
+            # crisis_rate_peak, inlined: this runs once per community event of every person.
+            crisis = self.crisis_peak[band][f]
+            extra = person.conditions - (self.mean_conditions + f)
+            if extra:
+                crisis *= self.condition_ratio ** extra
+            if person.key_worker or person.self_managed:
+                crisis *= m.policy.crisis_multiplier(person.key_worker, person.self_managed)
             waiting = person.waiting_request is not None
             rates = (
-                self.crisis_rate_peak(person),
+                crisis,
                 self.death[band][f],
                 self.progression[band] * self.progression_ratio[f],
                 self.referral[f] if person.care == INDEPENDENT and not waiting else 0.0,
@@ -109,13 +138,17 @@ class Community:
             )
             next_band = (person.entry_time + (AGE_BANDS[band + 1] - person.entry_age) * 365.0
                          if band < 2 else math.inf)
+        elif location == CARE_HOME:
+            rates = self.care_home_rates
+            next_band = math.inf
         else:
             return
-        total = sum(rates)
+        total = rates[0] + rates[1] + rates[2] + rates[3] + rates[4] + rates[5]
         draw = m.draw
         t = now + draw.exponential(person, COMMUNITY, 1.0 / total) if total > 0 else math.inf
         kind = -1
-        if t < next_band and t < person.excess_crisis_at:
+        excess = person.excess_crisis_at
+        if t < next_band and t < excess:
             u = draw.uniform(person, COMMUNITY) * total
             acc = 0.0
             for k, r in enumerate(rates):
@@ -125,18 +158,108 @@ class Community:
                     break
             else:
                 kind = CRISIS
-        elif next_band <= person.excess_crisis_at:
+        elif next_band <= excess:
             t, kind = next_band, AGE_BAND
         else:
-            t, kind = person.excess_crisis_at, EXCESS_CRISIS
+            t, kind = excess, EXCESS_CRISIS
         if t >= m.end:
             return
-        ev = m.env.timeout(t - now)
-        ev.callbacks.append(partial(self._fire, person, person.version, kind))
+        # A bare pending event instead of a Timeout plus a callback closure: a person at home
+        # costs one small object and one heap entry until the event fires.
+        self._pend(_Pending(self._pending_callbacks, person, person.version, kind), now, t)
 
-    def _fire(self, person: Person, version: int, kind: int, _event) -> None:
-        if person.version != version:
+    def _pend(self, event: _Pending, now: float, t: float) -> None:
+        """Put a pending event on SimPy's heap, or in the bucket of its week until then.
+
+        Most pending events are months away. Keeping them out of the heap until the week
+        before they fire keeps the heap small, so each event's heap operations stay cheap
+        however large the population. An event goes on the heap with exactly the time and
+        priority ``env.schedule`` would give it; only its tie-break number comes later."""
+        when = now + (t - now)
+        week = int(when // BUCKET_DAYS)
+        if week <= self._open_week:
+            self.m.env.schedule(event, NORMAL, t - now)
+        else:
+            bucket = self._buckets.get(week)
+            if bucket is None:
+                bucket = self._buckets[week] = []
+            bucket.append((when, event))
+
+    def open_weeks(self):
+        """A SimPy process: a week ahead of each week, move its pending events to the heap."""
+        env = self.m.env
+        queue = env._queue  # SimPy's heap and event counter; entries as env.schedule makes
+        eid = env._eid
+        while True:
+            self._open_week += 1
+            for when, event in self._buckets.pop(self._open_week, ()):
+                heappush(queue, (when, NORMAL, next(eid), event))
+            yield env.timeout((self._open_week - 1) * BUCKET_DAYS - env.now)
+
+    def schedule_start(self, start: StartingPopulation, crisis_rates: np.ndarray) -> None:
+        """``schedule`` for every starting person, in pid order, with identical results.
+
+        Most people start at home, independent, with no lever and no draw yet: their clocks
+        are drawn here with array arithmetic (the same operations in the same order as
+        ``schedule``, and ``math.log``) and only the pending events are created one by one.
+        Everybody else goes through ``schedule`` itself."""
+        m = self.m
+        people = start.people
+        n = len(people)
+        if n == 0:
             return
+        now = m.env.now
+        plain = np.fromiter(
+            (q.location == HOME and q.care == INDEPENDENT and q.waiting_request is None
+             and not (q.holds_package or q.key_worker or q.self_managed)
+             and q.draws[COMMUNITY] == 0 for q in people), dtype=bool, count=n)
+        f = start.frailty
+        ages = start.ages
+        band = np.where(ages < 75.0, 0, np.where(ages < 85.0, 1, 2))
+        progression = [[p * r for r in self.progression_ratio] for p in self.progression]
+        rates = (crisis_rates, np.array(self.death)[band, f], np.array(progression)[band, f],
+                 np.array(self.referral)[f], np.array(self.care_home_direct)[f],
+                 np.zeros(n))
+        total = rates[0] + rates[1] + rates[2] + rates[3] + rates[4] + rates[5]
+        positive = total > 0
+        safe_total = np.where(positive, total, 1.0)
+        u0 = PersonDraws.uniforms(start.keys, COMMUNITY, 0)
+        log_u0 = np.array([math.log(u) for u in u0.tolist()])
+        t = np.where(positive, now + -log_u0 * (1.0 / safe_total), math.inf)
+        # Everybody in the starting population enters at time 0.
+        next_band = 0.0 + (np.array([AGE_BANDS[1], AGE_BANDS[2], math.inf])[band] - ages) * 365.0
+        chosen = t < next_band  # excess_crisis_at is inf for everybody at the start
+        u = PersonDraws.uniforms(start.keys, COMMUNITY, 1) * total
+        kind = np.full(n, CRISIS)
+        acc = np.zeros(n)
+        undecided = np.ones(n, dtype=bool)
+        for k, r in enumerate(rates):
+            acc = acc + r
+            hit = undecided & (u < acc)
+            kind[hit] = k
+            undecided &= ~hit
+        kind = np.where(chosen, kind, AGE_BAND)
+        t = np.where(chosen, t, next_band)
+        used = positive.astype(np.int64) + chosen
+        due = t < m.end
+        pend = self._pend
+        callbacks = self._pending_callbacks
+        for person, is_plain, k_used, is_due, k, when in zip(
+                people, plain.tolist(), used.tolist(), due.tolist(), kind.tolist(),
+                t.tolist()):
+            if not is_plain:
+                self.schedule(person)
+                continue
+            person.version += 1
+            person.draws[COMMUNITY] = k_used
+            if is_due:
+                pend(_Pending(callbacks, person, person.version, k), now, when)
+
+    def _fire(self, event: _Pending) -> None:
+        person = event.person
+        if person.version != event.version:
+            return
+        kind = event.kind
         m = self.m
         now = m.env.now
         if kind == CRISIS:
@@ -164,8 +287,24 @@ class Community:
         self.schedule(person)
 
     # ----------------------------------------------------------------------------------
-    def enrol(self, people: list[Person]) -> None:
-        """Key workers for the people risk stratification picks; self-management support."""
+    def starting_crisis_rates(self, start: StartingPopulation) -> np.ndarray:
+        """``crisis_rate_peak`` of every starting person at time 0, before any lever.
+
+        The rate depends only on place, age band, frailty and conditions, so it is computed
+        once per combination (with the same scalar arithmetic, hence identical values) and
+        spread to everybody."""
+        band = np.where(start.ages < 75.0, 0, np.where(start.ages < 85.0, 1, 2))
+        combo = ((start.in_care_home * 3 + band) * 4 + start.frailty) * 1000 + start.conditions
+        _, first, inverse = np.unique(combo, return_index=True, return_inverse=True)
+        people = start.people
+        rates = [self.crisis_rate_peak(people[i], levers=False) for i in first.tolist()]
+        return np.array(rates)[inverse.reshape(-1)]
+
+    def enrol(self, people: list[Person], crisis_rates: np.ndarray,
+              conditions: np.ndarray) -> None:
+        """Key workers for the people risk stratification picks; self-management support.
+
+        ``crisis_rates`` and ``conditions`` are by person, as at the start of the run."""
         lv = self.m.p.levers
         gen = self.m.rs.generator("levers")
         n = len(people)
@@ -175,7 +314,10 @@ class Community:
         if n == 0:
             return
         if lv.key_worker_coverage > 0:
-            risk = np.array([math.log(self.crisis_rate_peak(q) + 1e-12) for q in people])
+            # math.log per distinct rate rather than np.log: the ranking must not depend on
+            # how NumPy rounds logarithms on this CPU.
+            distinct, inverse = np.unique(crisis_rates, return_inverse=True)
+            risk = np.array([math.log(r + 1e-12) for r in distinct.tolist()])[inverse.reshape(-1)]
             acc = lv.risk_stratification_accuracy
             # Noise scaled to the spread of true risk: accuracy 1 ranks perfectly, 0 at random.
             spread = float(risk.std()) or 1.0
@@ -186,9 +328,9 @@ class Community:
                 for i in chosen.tolist():
                     people[i].key_worker = True
         if lv.self_management_coverage > 0:
-            for q, u in zip(people, sm_draw.tolist()):
-                if q.conditions >= 2 and u < lv.self_management_coverage:
-                    q.self_managed = True
+            chosen = np.flatnonzero((conditions >= 2) & (sm_draw < lv.self_management_coverage))
+            for i in chosen.tolist():
+                people[i].self_managed = True
 
     def entrants(self, expected_deaths_per_day: float):
         """People turning 65 join at the rate that replaces deaths plus growth."""
@@ -208,21 +350,24 @@ class Community:
             m.add_person(person)
             self.schedule(person)
 
-    def expected_deaths_per_day(self, people: list[Person]) -> float:
+    def expected_deaths_per_day(self, start: StartingPopulation,
+                                crisis_rates: np.ndarray) -> float:
         """Deaths per day the starting population implies (community plus hospital).
 
-        Levers are left out so that every scenario compared gets the same entrants."""
-        total = 0.0
+        Levers are left out so that every scenario compared gets the same entrants. Each
+        person adds a death term and a crisis term; a running sum (``cumsum``) adds them in
+        person order, exactly as a loop over people would."""
         p_adm = self.m.p.community.admission_probability
-        for q in people:
-            if q.location == CARE_HOME:
-                total += self.care_home_death + self.care_home_crisis_peak / self.peak * p_adm \
-                    * self.m.hospital.death_probability(q)
-            else:
-                band = age_band(q.age(0.0))
-                total += self.death[band][q.frailty]
-                total += (self.crisis_rate_peak(q, levers=False) / self.peak * p_adm
-                          * self.m.hospital.death_probability(q))
-        return total
-
-
+        n = len(start.people)
+        if n == 0:
+            return 0.0
+        frailty = start.frailty
+        band = np.where(start.ages < 75.0, 0, np.where(start.ages < 85.0, 1, 2))
+        death_p = np.array([self.m.hospital.death_probability_of(f) for f in range(4)])[frailty]
+        at_home = np.array(self.death)[band, frailty]
+        care_home = self.care_home_death + self.care_home_crisis_peak / self.peak * p_adm * death_p
+        terms = np.empty((n, 2))
+        terms[:, 0] = np.where(start.in_care_home, care_home, at_home)
+        terms[:, 1] = np.where(start.in_care_home, 0.0,
+                               crisis_rates / self.peak * p_adm * death_p)
+        return float(np.cumsum(terms.reshape(-1))[-1])
