@@ -121,3 +121,54 @@ def test_other_pages_render_in_the_browser(page):
     page.get_by_role("link", name="Report").click()
     page.get_by_role("button", name="Download all metrics (CSV)").wait_for(timeout=60_000)
     assert page.locator('[data-testid="stException"]').count() == 0
+
+
+SESSIONS = (2000, 2200, 2400, 2600)  # each person sets up a different population
+
+
+def _expected_delayed_days_a_year(population: int) -> float:
+    """What the app's card must show, computed straight from the library."""
+    import sim
+
+    days = round(0.25 * 365)
+    params = {name: sim.load_scenario(name, [f"population.size={population}",
+                                             f"run.days={days}", "run.warmup_days=120"])
+              for name in ("fragmented", "integrated")}
+    cmp = sim.compare(params, replications=2, seed=2026)
+    return cmp.results["integrated"].kpis["delayed_discharge_days"].mean() * 365 / days
+
+
+def test_four_concurrent_users_each_get_their_own_correct_results(app_url):
+    """Four browser sessions on one server run different comparisons at the same time.
+
+    Each must see its own population in the run summary and the headline number the library
+    gives for its own configuration (no shared mutable state between sessions), and the
+    server must keep answering while the runs are in flight."""
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
+        pages = []
+        for population in SESSIONS:
+            page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+            page.goto(app_url)
+            page.get_by_role("button", name="Run", exact=True).wait_for(timeout=90_000)
+            _set_number(page, "People aged 65+", population)
+            _set_number(page, "Years simulated", 0.25)
+            _set_number(page, "Replications", 2)
+            pages.append(page)
+        for page in pages:  # start all four before waiting for any
+            page.get_by_role("button", name="Run", exact=True).click()
+        t0 = time.perf_counter()
+        with urllib.request.urlopen(app_url + "_stcore/health", timeout=10) as r:
+            assert r.status == 200
+        assert time.perf_counter() - t0 < 10, "server unresponsive while runs are in flight"
+        for page, population in zip(pages, SESSIONS):
+            page.get_by_text("ran in").wait_for(timeout=300_000)
+            summary = page.get_by_text("ran in").inner_text()
+            assert f"{population:,} people aged 65+" in summary, summary
+            card = page.locator('[data-testid="stMetric"]').filter(
+                has_text="Delayed days in hospital a year")
+            shown = float(card.locator('[data-testid="stMetricValue"]').inner_text()
+                          .replace(",", ""))
+            assert shown == pytest.approx(_expected_delayed_days_a_year(population), abs=1)
+            assert page.locator('[data-testid="stException"]').count() == 0
+        browser.close()
