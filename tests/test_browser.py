@@ -138,37 +138,43 @@ def _expected_delayed_days_a_year(population: int) -> float:
     return cmp.results["integrated"].kpis["delayed_discharge_days"].mean() * 365 / days
 
 
-def test_four_concurrent_users_each_get_their_own_correct_results(app_url):
+def test_four_concurrent_users_each_get_their_own_correct_results(app_url, page):
     """Four browser sessions on one server run different comparisons at the same time.
 
     Each must see its own population in the run summary and the headline number the library
     gives for its own configuration (no shared mutable state between sessions), and the
     server must keep answering while the runs are in flight."""
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
+    # One Playwright per process: reuse the browser the module's page runs in, with a
+    # separate context (cookies, session) for each user.
+    browser = page.context.browser
+    contexts = []
+    try:
         pages = []
         for population in SESSIONS:
-            page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
-            page.goto(app_url)
-            page.get_by_role("button", name="Run", exact=True).wait_for(timeout=90_000)
-            _set_number(page, "People aged 65+", population)
-            _set_number(page, "Years simulated", 0.25)
-            _set_number(page, "Replications", 2)
-            pages.append(page)
-        for page in pages:  # start all four before waiting for any
-            page.get_by_role("button", name="Run", exact=True).click()
+            contexts.append(browser.new_context(viewport={"width": 1400, "height": 1000}))
+            user = contexts[-1].new_page()
+            user.goto(app_url)
+            user.get_by_role("button", name="Run", exact=True).wait_for(timeout=90_000)
+            _set_number(user, "People aged 65+", population)
+            _set_number(user, "Years simulated", 0.25)
+            _set_number(user, "Replications", 2)
+            pages.append(user)
+        for user in pages:  # start all four before waiting for any
+            user.get_by_role("button", name="Run", exact=True).click()
         t0 = time.perf_counter()
         with urllib.request.urlopen(app_url + "_stcore/health", timeout=10) as r:
             assert r.status == 200
         assert time.perf_counter() - t0 < 10, "server unresponsive while runs are in flight"
-        for page, population in zip(pages, SESSIONS):
-            page.get_by_text("ran in").wait_for(timeout=300_000)
-            summary = page.get_by_text("ran in").inner_text()
+        for user, population in zip(pages, SESSIONS):
+            user.get_by_text("ran in").wait_for(timeout=300_000)
+            summary = user.get_by_text("ran in").inner_text()
             assert f"{population:,} people aged 65+" in summary, summary
-            card = page.locator('[data-testid="stMetric"]').filter(
+            card = user.locator('[data-testid="stMetric"]').filter(
                 has_text="Delayed days in hospital a year")
             shown = float(card.locator('[data-testid="stMetricValue"]').inner_text()
                           .replace(",", ""))
             assert shown == pytest.approx(_expected_delayed_days_a_year(population), abs=1)
-            assert page.locator('[data-testid="stException"]').count() == 0
-        browser.close()
+            assert user.locator('[data-testid="stException"]').count() == 0
+    finally:
+        for context in contexts:
+            context.close()
