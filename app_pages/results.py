@@ -191,21 +191,10 @@ def render_delays(cmp: sim.Comparison) -> None:
     if table.empty:
         st.info("No delayed discharges were recorded.")
         return
-    long = table.reset_index().melt(id_vars="reason", var_name="scenario",
-                                    value_name="delayed_days")
-    order = list(table.index)
-    chart = alt.Chart(long).mark_bar().encode(
-        y=alt.Y("reason:N", sort=order, title=None, axis=alt.Axis(labelLimit=300)),
-        x=alt.X("delayed_days:Q", title="delayed days a year (average)"),
-        yOffset=alt.YOffset("scenario:N", sort=list(cmp.results)),
-        color=alt.Color("scenario:N", scale=_colors(cmp), title="Scenario",
-                        legend=alt.Legend(orient="top")),
-        tooltip=[alt.Tooltip("scenario:N", title="Scenario"),
-                 alt.Tooltip("reason:N", title="Waiting for"),
-                 alt.Tooltip("delayed_days:Q", title="Delayed days a year", format=",.0f")],
-    ).properties(title="Delayed days a year by what people were waiting for",
-                 height=60 * len(order) + 40)
-    _chart(chart)
+    _chart(_grouped_bars(cmp, table, "reason", "delayed_days", "Waiting for",
+                         "delayed days a year (average)", "Delayed days a year",
+                         "Delayed days a year by what people were waiting for",
+                         label_limit=300, row_height=60))
     shown = table.copy()
     shown.loc["Total"] = shown.sum()
     st.dataframe(shown.map(lambda v: f"{v:,.0f}"), width="stretch")
@@ -263,22 +252,30 @@ def render_who_pays(cmp: sim.Comparison) -> None:
                "budget lever, so money moves into it from the NHS and the council.")
 
 
-def render_flow(cmp: sim.Comparison) -> None:
-    table = pr.flow_table(cmp)
-    long = table.reset_index().melt(id_vars="step", var_name="scenario", value_name="people")
+def _grouped_bars(cmp: sim.Comparison, table, category: str, value: str, category_title: str,
+                  axis_title: str, value_title: str, title: str, label_limit: int,
+                  row_height: int):
+    """Horizontal bars, one group per row of `table`, one bar per scenario."""
+    long = table.reset_index().melt(id_vars=category, var_name="scenario", value_name=value)
     order = list(table.index)
-    chart = alt.Chart(long).mark_bar().encode(
-        y=alt.Y("step:N", sort=order, title=None, axis=alt.Axis(labelLimit=360)),
-        x=alt.X("people:Q", title="a year (average)"),
+    return alt.Chart(long).mark_bar().encode(
+        y=alt.Y(f"{category}:N", sort=order, title=None,
+                axis=alt.Axis(labelLimit=label_limit)),
+        x=alt.X(f"{value}:Q", title=axis_title),
         yOffset=alt.YOffset("scenario:N", sort=list(cmp.results)),
         color=alt.Color("scenario:N", scale=_colors(cmp), title="Scenario",
                         legend=alt.Legend(orient="top")),
         tooltip=[alt.Tooltip("scenario:N", title="Scenario"),
-                 alt.Tooltip("step:N", title="Step"),
-                 alt.Tooltip("people:Q", title="A year", format=",.0f")],
-    ).properties(title="Where people went after hospital, and use of services",
-                 height=45 * len(order) + 40)
-    _chart(chart)
+                 alt.Tooltip(f"{category}:N", title=category_title),
+                 alt.Tooltip(f"{value}:Q", title=value_title, format=",.0f")],
+    ).properties(title=title, height=row_height * len(order) + 40)
+
+
+def render_flow(cmp: sim.Comparison) -> None:
+    table = pr.flow_table(cmp)
+    _chart(_grouped_bars(cmp, table, "step", "people", "Step", "a year (average)", "A year",
+                         "Where people went after hospital, and use of services",
+                         label_limit=360, row_height=45))
     st.dataframe(table.map(lambda v: f"{v:,.0f}"), width="stretch")
     st.caption("Pathways count discharges of people leaving an acute bed alive. Reablement, "
                "intermediate care and care home admissions include referrals from the community.")

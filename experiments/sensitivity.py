@@ -202,29 +202,31 @@ def parse_ranges(items: list[str]) -> dict[str, tuple[float, float]]:
 def analyse_morris(problem, X, outputs, metrics, levels, seed) -> pd.DataFrame:
     from SALib.analyze import morris
 
-    rows = []
-    for metric in metrics:
-        res = morris.analyze(problem, X, outputs[metric].to_numpy(), num_levels=levels,
-                             conf_level=0.95, num_resamples=1000, seed=seed)
-        frame = pd.DataFrame({k: res[k] for k in ("mu", "mu_star", "mu_star_conf", "sigma")},
-                             index=pd.Index(problem["names"], name="factor"))
-        frame = frame.sort_values("mu_star", ascending=False)
-        frame.insert(0, "metric", metric)
-        frame["rank"] = range(1, len(frame) + 1)
-        rows.append(frame.reset_index())
-    return pd.concat(rows, ignore_index=True)
+    def one(metric):
+        return morris.analyze(problem, X, outputs[metric].to_numpy(), num_levels=levels,
+                              conf_level=0.95, num_resamples=1000, seed=seed)
+
+    return _ranked(problem, metrics, one, ("mu", "mu_star", "mu_star_conf", "sigma"), "mu_star")
 
 
 def analyse_sobol(problem, outputs, metrics, seed) -> pd.DataFrame:
     from SALib.analyze import sobol
 
+    def one(metric):
+        return sobol.analyze(problem, outputs[metric].to_numpy(), calc_second_order=False,
+                             num_resamples=1000, conf_level=0.95, seed=seed)
+
+    return _ranked(problem, metrics, one, ("S1", "S1_conf", "ST", "ST_conf"), "ST")
+
+
+def _ranked(problem, metrics, analyse, columns, sort_by) -> pd.DataFrame:
+    """One block per metric: the chosen indices per factor, largest first, with a rank."""
     rows = []
     for metric in metrics:
-        res = sobol.analyze(problem, outputs[metric].to_numpy(), calc_second_order=False,
-                            num_resamples=1000, conf_level=0.95, seed=seed)
-        frame = pd.DataFrame({k: res[k] for k in ("S1", "S1_conf", "ST", "ST_conf")},
+        res = analyse(metric)
+        frame = pd.DataFrame({k: res[k] for k in columns},
                              index=pd.Index(problem["names"], name="factor"))
-        frame = frame.sort_values("ST", ascending=False)
+        frame = frame.sort_values(sort_by, ascending=False)
         frame.insert(0, "metric", metric)
         frame["rank"] = range(1, len(frame) + 1)
         rows.append(frame.reset_index())
