@@ -59,7 +59,7 @@ def run_model_mmc(p, seed: int = 2026) -> int:
     model = Model(p, Streams(replication_seed(seed, 0)))
     model.run()
     model.check_invariants()
-    return model.anonymous_left
+    return model.departures
 
 
 def run_simpy_mmc(rate: float, mean_stay: float, beds: int, horizon: float,

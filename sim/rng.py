@@ -2,8 +2,8 @@
 
 A replication's ``SeedSequence`` is ``SeedSequence(seed, spawn_key=(replication,))``. Processes
 that do not belong to one person (the starting population, people turning 65, record outages,
-draws of uncertain lever effects, verification arrivals) each get a child stream by a fixed
-index. Everything that happens to a person (crises, deaths, lengths of stay, discharge
+draws of uncertain lever effects, the times of verification arrivals) each get a child stream
+by a fixed index. Everything that happens to a person (crises, deaths, lengths of stay, discharge
 choices, service durations) draws from that person's own counter-based sequence
 (:class:`PersonDraws`), so the same person meets the same luck in every scenario compared.
 Changing the order of ``STREAMS`` or the purposes changes every result.
@@ -21,7 +21,6 @@ STREAMS = (
     "outage",       # shared record outages
     "entrants",     # people turning 65 during the run
     "arrivals",     # Poisson arrivals (verification mode)
-    "los",          # anonymous lengths of stay (verification mode)
 )
 
 
