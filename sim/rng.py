@@ -32,8 +32,9 @@ def replication_seed(seed: int, replication: int) -> np.random.SeedSequence:
 class Stream:
     """A buffered generator: scalar draws in the hot loops without NumPy call overhead.
 
-    Draws come from fixed-size blocks, so the sequence of values does not depend on how
-    the caller interleaves kinds of draw: uniforms and exponentials have separate buffers.
+    Draws come from fixed-size blocks, one buffer per kind of draw (uniform, exponential,
+    normal), so interleaving kinds of draw does not change the values within a block; the
+    order in which the blocks are refilled does decide which block goes to which kind.
     """
 
     __slots__ = ("gen", "_u", "_ui", "_e", "_ei", "_n", "_z", "_zi")
