@@ -30,6 +30,7 @@ from .population import (
     CARE_HOME,
     DEAD,
     ED,
+    FIT,
     HOME,
     LOCATION_NAMES,
     NURSING,
@@ -98,10 +99,10 @@ class Model:
         self.delayed = self.rec.tracker("delayed")
         self.bridging = self.rec.tracker("bridging")
         self.key_workers = self.rec.tracker("key_worker_caseload")
-        self.anonymous_boarding = self.rec.tracker("anonymous_boarding")
-        self.anonymous_in_system = 0
         self.open_delay_clocks: set = set()  # delays still running when the run stops
-        self.anonymous_left = 0
+        # Verification mode: people are textbook M/M/c customers who leave when medically fit.
+        self.textbook = p.arrivals.mode == "poisson"
+        self.departures = 0  # textbook people who have left (population mode: always 0)
 
         self.community = Community(self)
         self.hospital = Hospital(self)
@@ -125,6 +126,23 @@ class Model:
         self.entrants += 1
         self.alive.add(self.env.now, 1)
         self.loc[person.location].add(self.env.now, 1)
+
+    def textbook_person(self) -> Person:
+        """A person with no history who arrives from outside (verification mode only)."""
+        now = self.env.now
+        person = Person(self.entrants, now, 65.0, FIT, 0, False, False, 0.0)
+        person.rkey = self.draw.person_key(person.pid)
+        self.entrants += 1
+        self.alive.add(now, 1)
+        self.loc[HOME].add(now, 1)
+        return person
+
+    def depart(self, person: Person) -> None:
+        """A textbook person leaves the system (not a death: nothing is recorded)."""
+        now = self.env.now
+        self.loc[person.location].add(now, -1)
+        self.alive.add(now, -1)
+        self.departures += 1
 
     def move(self, person: Person, location: int) -> None:
         now = self.env.now
@@ -209,7 +227,7 @@ class Model:
                 "day": float(day - self.start),
                 "acute_occupied": self.hospital.beds.in_use,
                 "delayed_patients": self.delayed.level,
-                "boarding": self.loc[ED].level + self.anonymous_boarding.level,
+                "boarding": self.loc[ED].level,
                 "reablement_in_use": self.reablement.slots.in_use,
                 "intermediate_care_in_use": self.intermediate_care.beds.in_use,
                 "home_care_hours_in_use": hc.in_use,
@@ -224,8 +242,8 @@ class Model:
     def run(self) -> None:
         env = self.env
         p = self.p
-        if p.arrivals.mode == "poisson":
-            self.hospital.poisson_arrivals()
+        if self.textbook:
+            env.process(self.hospital.poisson_arrivals())
         else:
             env.process(self.community.open_weeks())
             start = draw_starting_population(p, self.rs.generator("population"))
@@ -266,22 +284,21 @@ class Model:
     # ---------------------------------------------------------------- invariants
     def check_invariants(self) -> dict[str, float]:
         rec = self.rec
-        if self.p.arrivals.mode == "population":
-            alive = len(self.people) - self.deaths
-            if self.initial_people + self.entrants - self.deaths != alive:
-                raise InvariantError("people are not conserved: in != out + inside")
-            by_place = sum(t.level for t in self.loc[:DEAD])
-            if abs(by_place - alive) > 1e-6 or abs(self.alive.level - alive) > 1e-6:
-                raise InvariantError(
-                    f"people are not conserved: {by_place:g} in places, {alive} alive")
-            # An unstable run stops mid-step, where a bed may be granted to someone who has
-            # not yet moved in; a complete run has no such gap.
-            if not self.unstable and abs(self.loc[ACUTE].level - self.hospital.beds.in_use) > 1e-6:
-                raise InvariantError("people in acute beds differ from beds in use")
-        else:
-            inside = self.anonymous_in_system
-            if inside != self.hospital.beds.in_use + len(self.hospital.beds.waiting):
-                raise InvariantError("verification queue: arrivals != departures + inside")
+        alive = self.initial_people + self.entrants - self.deaths - self.departures
+        if not self.textbook and len(self.people) != self.initial_people + self.entrants:
+            raise InvariantError("people are not conserved: the register misses entrants")
+        by_place = sum(t.level for t in self.loc[:DEAD])
+        if abs(by_place - alive) > 1e-6 or abs(self.alive.level - alive) > 1e-6:
+            raise InvariantError(
+                f"people are not conserved: in != out + inside ({by_place:g} in places, "
+                f"{alive} expected)")
+        # An unstable run stops mid-step, where a bed may be granted to someone who has
+        # not yet moved in; a complete run has no such gap.
+        if not self.unstable and abs(self.loc[ACUTE].level - self.hospital.beds.in_use) > 1e-6:
+            raise InvariantError("people in acute beds differ from beds in use")
+        if self.textbook and not self.unstable and (
+                abs(self.loc[ED].level - len(self.hospital.beds.waiting)) > 1e-6):
+            raise InvariantError("verification queue: people in A&E differ from the bed queue")
         total_delay = sum(rec.delay_days.values())
         area = self.delayed.area
         if abs(total_delay - area) > 1e-6 * max(1.0, area):

@@ -69,7 +69,7 @@ def compute_kpis(m: Model) -> dict[str, float]:
 
     acute_days = m.hospital.beds.tracker.area
     delayed_days = m.delayed.area
-    boarding_days = m.loc[ED].area + m.anonymous_boarding.area
+    boarding_days = m.loc[ED].area
 
     # Continuous costs from the time integrals.
     rec.cost("acute", "nhs", (acute_days - delayed_days) * costs.acute_bed_day, m.start)

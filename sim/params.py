@@ -245,8 +245,10 @@ class Arrivals(Block):
     mode: Literal["population", "poisson"] = param(
         "population", unit="choice",
         description="'population': admissions come from the synthetic population's crises "
-        "(the real model). 'poisson': anonymous Poisson arrivals straight to the acute ward, "
-        "nothing downstream (the textbook M/M/c queue, for verification).",
+        "(the real model). 'poisson': Poisson arrivals of people with no history, admitted "
+        "by the same A&E and ward code, who leave as soon as they are medically fit: no "
+        "deaths, no discharge process, no readmissions (the textbook M/M/c queue, for "
+        "verification).",
         source="model design", evidence="strong",
     )
     rate_per_day: float = param(
@@ -441,13 +443,16 @@ class Acute(Block):
     )
     los_distribution: Literal["lognormal", "exponential"] = param(
         "lognormal", unit="choice",
-        description="Shape of the treatment length of stay. 'exponential' with los_mean_days "
-        "is for verification only.", source="model design", evidence="strong",
+        description="Shape of the treatment length of stay, in every arrivals mode. "
+        "'lognormal': median by frailty and los_sigma (the real model). 'exponential': mean "
+        "los_mean_days whatever the frailty (for verification).",
+        source="model design", evidence="strong",
     )
     los_mean_days: float = param(
         8.0, unit="days", ge=0.01, le=365,
-        description="Mean treatment length of stay (until medically fit) for the exponential "
-        "verification mode.", source="verification setting", evidence="strong",
+        description="Mean treatment length of stay (until medically fit) when "
+        "los_distribution is 'exponential'.", source="verification setting",
+        evidence="strong",
     )
     los_median_days_fit: float = param(
         1.7, unit="days", ge=0.1, le=100,

@@ -2,8 +2,8 @@
 
 A replication's ``SeedSequence`` is ``SeedSequence(seed, spawn_key=(replication,))``. Processes
 that do not belong to one person (the starting population, people turning 65, record outages,
-draws of uncertain lever effects, verification arrivals) each get a child stream by a fixed
-index. Everything that happens to a person (crises, deaths, lengths of stay, discharge
+draws of uncertain lever effects, the times of verification arrivals) each get a child stream
+by a fixed index. Everything that happens to a person (crises, deaths, lengths of stay, discharge
 choices, service durations) draws from that person's own counter-based sequence
 (:class:`PersonDraws`), so the same person meets the same luck in every scenario compared.
 Changing the order of ``STREAMS`` or the purposes changes every result.
@@ -21,7 +21,6 @@ STREAMS = (
     "outage",       # shared record outages
     "entrants",     # people turning 65 during the run
     "arrivals",     # Poisson arrivals (verification mode)
-    "los",          # anonymous lengths of stay (verification mode)
 )
 
 
@@ -33,8 +32,9 @@ def replication_seed(seed: int, replication: int) -> np.random.SeedSequence:
 class Stream:
     """A buffered generator: scalar draws in the hot loops without NumPy call overhead.
 
-    Draws come from fixed-size blocks, so the sequence of values does not depend on how
-    the caller interleaves kinds of draw: uniforms and exponentials have separate buffers.
+    Draws come from fixed-size blocks, one buffer per kind of draw (uniform, exponential,
+    normal), so interleaving kinds of draw does not change the values within a block; the
+    order in which the blocks are refilled does decide which block goes to which kind.
     """
 
     __slots__ = ("gen", "_u", "_ui", "_e", "_ei", "_n", "_z", "_zi")

@@ -5,8 +5,10 @@ a bed is free (first come, first served), then stays for a treatment length of s
 long right tail (lognormal, longer with frailty). At the end of treatment they are medically
 fit and the discharge module takes over while they still occupy the bed.
 
-In ``arrivals.mode = poisson`` the ward is a textbook M/M/c queue: anonymous Poisson arrivals,
-exponential stays, nothing upstream or downstream (verification against Erlang B and C).
+In ``arrivals.mode = poisson`` the same ``episode`` serves a textbook M/M/c queue (verification
+against Erlang B and C): Poisson arrivals of people with no history, the configured length of
+stay, and departure as soon as they are medically fit. Every branch that only a textbook
+customer takes is marked by ``m.textbook`` so it stays visible next to the real path.
 """
 
 from __future__ import annotations
@@ -41,6 +43,21 @@ class Hospital:
         return min(0.95, self.m.p.acute.death_probability_fit * self.death_ratio[frailty])
 
     # ----------------------------------------------------------------------------------
+    def poisson_arrivals(self):
+        """Verification mode: Poisson arrivals of textbook people, each through ``episode``."""
+        m = self.m
+        env = m.env
+        rate = m.p.arrivals.rate_per_day
+        if rate <= 0:
+            return
+        gap = m.rs.arrivals.exponential
+        mean_gap = 1.0 / rate
+        while True:
+            yield env.timeout(gap(mean_gap))
+            person = m.textbook_person()
+            env.process(self.episode(person))
+
+    # ----------------------------------------------------------------------------------
     def crisis(self, person: Person, certain_admission: bool = False) -> None:
         """A crisis reaches A&E (called by the community at the time of the crisis)."""
         m = self.m
@@ -63,7 +80,10 @@ class Hospital:
             m.rec.count("acute_diverted", env.now)
             m.rec.count("acute_arrivals", env.now)
             m.move(person, came_from)
-            m.community.schedule(person)
+            if m.textbook:
+                m.depart(person)
+            else:
+                m.community.schedule(person)
             return
         arrived = env.now
         if arrived - person.last_discharge <= 30.0:
@@ -77,9 +97,15 @@ class Hospital:
         self.start_stay(person, arrived)
         person.excess_crisis_at = math.inf
 
+        los = self.length_of_stay(person)
+        if m.textbook:
+            # A textbook M/M/c customer: no illness, no death, no discharge process.
+            yield env.timeout(los)
+            self.end_stay(person)
+            m.depart(person)
+            return
         a = m.p.acute
         draw = m.draw
-        los = draw.lognormal(person, HOSPITAL, self.los_median[person.frailty], a.los_sigma)
         person.settle_deficit(env.now, m.community.half_life)
         person.deficit += draw.exponential(person, HOSPITAL, a.illness_function_loss)
         dies = draw.uniform(person, HOSPITAL) < self.death_probability(person)
@@ -92,21 +118,27 @@ class Hospital:
         yield env.timeout(los)
         yield from m.discharge.medically_fit(person)
 
-    def start_stay(self, person_or_id, arrived: float) -> None:
+    def length_of_stay(self, person: Person) -> float:
+        """Treatment length of stay (until medically fit), by ``acute.los_distribution``."""
+        a = self.m.p.acute
+        if a.los_distribution == "exponential":
+            return self.m.draw.exponential(person, HOSPITAL, a.los_mean_days)
+        return self.m.draw.lognormal(person, HOSPITAL, self.los_median[person.frailty],
+                                     a.los_sigma)
+
+    def start_stay(self, person: Person, arrived: float) -> None:
         m = self.m
         now = m.env.now
-        key = person_or_id.pid if isinstance(person_or_id, Person) else person_or_id
-        self.stay_start[key] = now
+        self.stay_start[person.pid] = now
         m.rec.count("emergency_admissions", now)
         m.rec.count("acute_arrivals", arrived)
         m.rec.count("acute_wait_days", arrived, now - arrived)
         m.rec.cost("acute", "nhs", m.p.costs.admission_episode, now)
 
-    def end_stay(self, person_or_id) -> None:
+    def end_stay(self, person: Person) -> None:
         """Free the bed and record the stay (for Little's law); the caller moves the person."""
         m = self.m
-        key = person_or_id.pid if isinstance(person_or_id, Person) else person_or_id
-        start = self.stay_start.pop(key)
+        start = self.stay_start.pop(person.pid)
         now = m.env.now
         rec = m.rec
         rec.acute_stay_days_in_window += rec.overlap(start, now)
@@ -127,66 +159,3 @@ class Hospital:
             if rec.in_window(start):
                 rec.acute_stays_started += 1
                 rec.acute_stay_days_started += min(now, rec.end) - start
-
-    # ----------------------------------------------------------------------------------
-    def poisson_arrivals(self) -> None:
-        """Verification mode: anonymous Poisson arrivals to the ward.
-
-        Plain callbacks rather than SimPy processes: a customer costs two events (arrival
-        and departure, plus a grant if they wait), so the model's own M/M/c runs at least as
-        fast as a bare SimPy one (see experiments/benchmark.py)."""
-        m = self.m
-        self._rate = m.p.arrivals.rate_per_day
-        if self._rate <= 0:
-            return
-        self._arrivals = 0
-        self._next_arrival()
-
-    def _next_arrival(self) -> None:
-        m = self.m
-        m.env.timeout(m.rs.arrivals.exponential(1.0 / self._rate)).callbacks.append(
-            self._arrive)
-
-    def _arrive(self, _event) -> None:
-        m = self.m
-        self._arrivals += 1
-        m.anonymous_in_system += 1
-        self.anonymous_arrival(-self._arrivals)
-        self._next_arrival()
-
-    def anonymous_arrival(self, key: int) -> None:
-        m = self.m
-        now = m.env.now
-        beds = self.beds
-        if m.p.acute.when_full == "reject" and not beds.can_take():
-            m.rec.count("acute_diverted", now)
-            m.rec.count("acute_arrivals", now)
-            m.anonymous_in_system -= 1
-            m.anonymous_left += 1
-            return
-        m.anonymous_boarding.add(now, 1)
-        if beds.try_take():
-            self._anonymous_admit(key, now)
-            return
-        request = beds.acquire()
-        m.check_boarding_queue(len(beds.waiting))
-        request.callbacks.append(lambda _e: self._anonymous_admit(key, now))
-
-    def _anonymous_admit(self, key: int, arrived: float) -> None:
-        m = self.m
-        env = m.env
-        m.anonymous_boarding.add(env.now, -1)
-        m.rec.count("acute_waited", arrived, 1.0 if env.now > arrived else 0.0)
-        self.start_stay(key, arrived)
-        a = m.p.acute
-        if a.los_distribution == "exponential":
-            los = m.rs.los.exponential(a.los_mean_days)
-        else:
-            los = m.rs.los.lognormal(self.los_median[0], a.los_sigma)
-        env.timeout(los).callbacks.append(lambda _e: self._anonymous_leave(key))
-
-    def _anonymous_leave(self, key: int) -> None:
-        m = self.m
-        self.end_stay(key)
-        m.anonymous_in_system -= 1
-        m.anonymous_left += 1
