@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ..params import iter_fields
+from ..validation import status_from_table
 from . import fmt as F
 from .data import (
     Ctx,
@@ -130,9 +131,12 @@ def validation_blocks(validation: dict[str, Any]) -> list[Any]:
                       f"be read ({validation['reason']}), so its results are not used."),
                      "warning")]
     when = validation["modified"].strftime("%d %b %Y")
-    out: list[Any] = [Para((f"From {rel} (last changed {when}): ", Strong(
+    split = status_from_table(validation["frame"], when)
+    count = (Strong(split + "."), " ") if split else (Strong(
         f"{validation['n_within']} of {validation['n']}"), " published targets are within "
-        "tolerance; every target is listed in Appendix C. The validation runs have their own "
+        "tolerance; ")
+    out: list[Any] = [Para((f"From {rel} (last changed {when}): ", *count,
+        "every target is listed in Appendix C. The validation runs have their own "
         "settings, which may differ from this comparison\u2019s."))]
     frame = validation["frame"]
     misses = []
@@ -170,7 +174,7 @@ def validation_section(validation: dict[str, Any]) -> Section | None:
         rows.append([(Strong(desc or str(r["target"])), f"\n{r['target']}" if desc else ""),
                      v("published"), band, model,
                      "" if unit.strip().lower() == "share" else unit,
-                     {True: "yes", False: "NO", None: "?"}[within]])
+                     _text(r.get("status")) or {True: "yes", False: "NO", None: "?"}[within]])
     has_band = any(r[2] for r in rows)
     cols = ["Target", "Published", "Accepted range", "Model (95% CI)", "Unit", "Within?"]
     widths = [3.0, 0.9, 1.3, 2.0, 1.3, 0.7]
