@@ -180,7 +180,7 @@ def validation_section(validation: dict[str, Any]) -> Section | None:
     cols = ["Target", "Published", "Accepted range", "Model (95% CI)", "Unit", "Within?"]
     widths = [3.0, 0.9, 1.3, 2.0, 1.3, 0.7]
     if "status" in frame.columns:  # words such as "not modelled yet (issue 15)" need room
-        cols[-1], widths = "Status", [2.6, 0.9, 1.2, 1.9, 1.2, 1.2]
+        cols[-1], widths = "Status", [3.0, 0.9, 1.2, 1.8, 1.1, 1.1]
     if not has_band:
         for row in rows:
             del row[2]
