@@ -88,7 +88,8 @@ def test_targets_file_is_complete_and_consistent():
     assert {"published", "low", "high", "year", "era_note", "band_reason", "source",
             "fix_issue", "changes"} <= set(both.columns)
     found = both[both["published"].notna()]
-    assert (found["low"] <= found["published"]).all() and (found["published"] <= found["high"]).all()
+    assert (found["low"] <= found["published"]).all()
+    assert (found["published"] <= found["high"]).all()
     assert found["low"].notna().all() and found["year"].str.len().gt(0).all()
     missing = both[both["published"].isna()]
     assert missing["low"].isna().all() and missing["high"].isna().all()
