@@ -13,6 +13,7 @@ import streamlit as st
 
 from app_pages import common, widgets
 from sim.params import CAPACITY_PER_50K, Params, UncertainEffect, iter_fields
+from sim.validation import status_line
 
 MODEL_DOC = common.ROOT / "docs" / "model.md"
 EVIDENCE_CSV = common.ROOT / "evidence" / "uk_figures.csv"
@@ -61,6 +62,12 @@ for heading, body in sections:
     if heading and heading not in shown:
         with st.expander(re.sub(r"^\d+\.\s*", "", heading)):
             st.markdown(body)
+
+# ------------------------------------------------------------------------ validation
+st.subheader("How well it reproduces England today")
+st.markdown(f"{status_line()}. Targets fitted to (calibration) and targets never fitted to "
+            "(held out) are counted separately; every miss is listed in "
+            "`docs/validation/validation.md`.")
 
 # ------------------------------------------------------------------------ evidence
 st.subheader("Evidence: published English figures")

@@ -304,6 +304,8 @@ def test_about_page_reads_the_model_docs_evidence_and_schema():
     headings = [h.value for h in at.subheader]
     assert "What the model does" in headings
     assert any("does not do" in h for h in headings)
+    assert any(m.value.startswith("Calibration: ") and "held-out: " in m.value
+               for m in at.markdown)
     evidence = pd.read_csv(ROOT / "evidence" / "uk_figures.csv")
     tables = [d.value for d in at.dataframe]
     assert len(tables[0]) == len(evidence)

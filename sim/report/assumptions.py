@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ..params import iter_fields
+from ..validation import status_from_table
 from . import fmt as F
 from .data import (
     Ctx,
@@ -130,9 +131,12 @@ def validation_blocks(validation: dict[str, Any]) -> list[Any]:
                       f"be read ({validation['reason']}), so its results are not used."),
                      "warning")]
     when = validation["modified"].strftime("%d %b %Y")
-    out: list[Any] = [Para((f"From {rel} (last changed {when}): ", Strong(
+    split = status_from_table(validation["frame"], when)
+    count = (Strong(split + "."), " ") if split else (Strong(
         f"{validation['n_within']} of {validation['n']}"), " published targets are within "
-        "tolerance; every target is listed in Appendix C. The validation runs have their own "
+        "tolerance; ")
+    out: list[Any] = [Para((f"From {rel} (last changed {when}): ", *count,
+        "every target is listed in Appendix C. The validation runs have their own "
         "settings, which may differ from this comparison\u2019s."))]
     frame = validation["frame"]
     misses = []
@@ -154,8 +158,9 @@ def validation_section(validation: dict[str, Any]) -> Section | None:
     if validation["status"] != "present":
         return None
     frame = validation["frame"]
-    rows = []
+    rows, roles = [], []
     for (_, r), within in zip(frame.iterrows(), validation["within"]):
+        roles.append(_text(r.get("role")))
         unit = _text(r.get("unit"))
         dp = _dp(r.get("published"), r.get("low"), r.get("high"), r.get("model_mean"))
 
@@ -170,10 +175,12 @@ def validation_section(validation: dict[str, Any]) -> Section | None:
         rows.append([(Strong(desc or str(r["target"])), f"\n{r['target']}" if desc else ""),
                      v("published"), band, model,
                      "" if unit.strip().lower() == "share" else unit,
-                     {True: "yes", False: "NO", None: "?"}[within]])
+                     _text(r.get("status")) or {True: "yes", False: "NO", None: "?"}[within]])
     has_band = any(r[2] for r in rows)
     cols = ["Target", "Published", "Accepted range", "Model (95% CI)", "Unit", "Within?"]
     widths = [3.0, 0.9, 1.3, 2.0, 1.3, 0.7]
+    if "status" in frame.columns:  # words such as "not modelled yet (issue 15)" need room
+        cols[-1], widths = "Status", [3.0, 0.9, 1.2, 1.8, 1.1, 1.1]
     if not has_band:
         for row in rows:
             del row[2]
@@ -181,10 +188,17 @@ def validation_section(validation: dict[str, Any]) -> Section | None:
     blocks: list[Any] = [
         Para((f"Model outputs against published figures, from {rel_path(validation['path'])}. "
               "The reasons for each tolerance are in the validation report "
-              "(docs/validation/).",), "note"),
-        Table(cols, rows, align=["l", "r", "r", "r", "l", "l"][:len(cols)] if has_band
-              else ["l", "r", "r", "l", "l"], widths=widths,
-              caption="Calibration targets", small=True)]
+              "(docs/validation/).",), "note")]
+    # Calibration and held-out targets are separate lists (one table each when marked).
+    groups = [("Calibration targets", rows)]
+    if any(roles):
+        groups = [(title, [row for row, role in zip(rows, roles) if role == key])
+                  for key, title in (("calibration", "Calibration targets"),
+                                     ("held_out", "Held-out targets (never fitted to)"))]
+    for caption, part in groups:
+        blocks.append(Table(cols, part, align=["l", "r", "r", "r", "l", "l"][:len(cols)]
+                            if has_band else ["l", "r", "r", "l", "l"], widths=widths,
+                            caption=caption, small=True))
     return Section("validation", "Appendix C: calibration targets", blocks)
 
 
