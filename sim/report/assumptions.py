@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ..params import iter_fields
-from . import fmt as F
+from ..readout import fmt as F
 from .data import (
     Ctx,
     Setting,

@@ -101,9 +101,9 @@ def daily_bands(panels: Sequence[tuple], start_day_of_year: float, days: float) 
             for i, (name, frame) in enumerate(data.items()):
                 st = series_style(i)
                 x = frame["day"].to_numpy()
-                ax.fill_between(x, frame["lo"], frame["hi"], color=st["fill"], alpha=0.22,
+                ax.fill_between(x, frame["low"], frame["high"], color=st["fill"], alpha=0.22,
                                 linewidth=0)
-                for edge in ("lo", "hi"):
+                for edge in ("low", "high"):
                     ax.plot(x, frame[edge], color=st["color"], linestyle=st["ls"],
                             linewidth=0.5, alpha=0.6)
                 ax.plot(x, frame["mean"], color=st["color"], linestyle=st["ls"],
