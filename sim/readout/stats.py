@@ -238,3 +238,42 @@ __all__ = [
     "occupancy_by_replication", "paired", "paired_table", "per_year_factor",
     "replications_needed", "spread", "summarise", "t_interval",
 ]
+
+
+# --------------------------------------------------------------------------------------------
+# Tidy experiment tables (one row per point and replication)
+# --------------------------------------------------------------------------------------------
+def per_year_frame(table: pd.DataFrame, days: float) -> pd.DataFrame:
+    """A tidy per-replication table with its total columns scaled to a year."""
+    out = table.copy()
+    f = per_year_factor(days)
+    for c in out.columns:
+        if is_total(c):
+            out[c] = out[c].astype(float) * f
+    return out
+
+
+def group_summary(table: pd.DataFrame, keys: list[str], metrics: list[str]) -> pd.DataFrame:
+    """Mean, CI, n and spread of replications of each metric for each group of ``keys``."""
+    rows = []
+    for values, group in table.groupby(keys, sort=False):
+        values = values if isinstance(values, tuple) else (values,)
+        for m in metrics:
+            rows.append({**dict(zip(keys, values)), "metric": m,
+                         **summarise(group[m].tolist())})
+    return pd.DataFrame(rows)
+
+
+def group_differences(table: pd.DataFrame, keys: list[str], metrics: list[str]
+                      ) -> pd.DataFrame:
+    """Each group of ``keys`` minus the first group, paired replication by replication."""
+    first = table.groupby(keys, sort=False).ngroup() == 0
+    base = table[first].set_index("replication")
+    rows = []
+    for values, group in table.groupby(keys, sort=False):
+        values = values if isinstance(values, tuple) else (values,)
+        other = group.set_index("replication")
+        for m in metrics:
+            rows.append({**dict(zip(keys, values)), "metric": m,
+                         **paired(base[m], other[m])})
+    return pd.DataFrame(rows)

@@ -191,8 +191,9 @@ def sweep_table(cmp: Comparison, values: dict[str, float],
 
 
 __all__ = ["DIFF_COLUMNS", "cost_by_service_table", "daily_bands", "delays_by_reason_table",
-           "difference_table", "flow_table", "headlines", "nominal_date", "payer_table",
-           "summary_table", "sweep_table"]
+           "difference_table", "flow_table", "headlines", "heavy_tailed_present",
+           "nominal_date", "payer_table", "summary_table", "sweep_table", "text_differences",
+           "text_summary"]
 
 
 def heavy_tailed_present(cmp: Comparison) -> list[str]:
@@ -201,3 +202,59 @@ def heavy_tailed_present(cmp: Comparison) -> list[str]:
 
     cols = set().union(*(r.kpis.columns for r in cmp.results.values()))
     return [m for m in HEAVY_TAILED if m in cols]
+
+
+# --------------------------------------------------------------------------------------------
+# Plain-text tables (command line, experiment summaries)
+# --------------------------------------------------------------------------------------------
+def _cell(m: str, mean: float, low: float, high: float) -> str:
+    from .words import format_value
+
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return format_value(m, mean)
+    return f"{format_value(m, mean)} ({format_value(m, low)} to {format_value(m, high)})"
+
+
+def text_summary(results: dict[str, Results], metrics: Iterable[str] | None = None
+                 ) -> pd.DataFrame:
+    """Mean and 95% CI of each metric (rows, by contract name, with the unit as a reader sees
+    it) per scenario (columns), formatted, totals per year; heavy-tailed measures add a row
+    with the median and 10th-90th percentiles of replications."""
+    from .words import format_value
+
+    rows: dict[str, dict[str, str]] = {}
+    for name, res in results.items():
+        k = S.kpis(res)
+        for m in _metrics(metrics):
+            if m not in k:
+                continue
+            info = metric(m)
+            s = S.summarise(k[m].tolist())
+            rows.setdefault(m, {"unit": info.unit_label})[name] = _cell(
+                m, s["mean"], s["ci_low"], s["ci_high"])
+            if info.heavy_tailed:
+                rows.setdefault(f"{m} median (p10 to p90)", {"unit": info.unit_label})[name] = (
+                    f"{format_value(m, s['median'])} ({format_value(m, s['p10'])} "
+                    f"to {format_value(m, s['p90'])})")
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    out.index.name = "mean (95% CI)"
+    return out
+
+
+def text_differences(cmp: Comparison, metrics: Iterable[str] | None = None) -> pd.DataFrame:
+    """Each alternative's paired change from the baseline, formatted, with its verdict."""
+    from .fmt import pct
+    from .verdict import VERDICTS
+    from .words import format_difference
+
+    t = difference_table(cmp, metrics=metrics)
+    if t.empty:
+        return pd.DataFrame()
+    return pd.DataFrame({
+        "scenario": t["scenario"], "metric": t["metric"], "unit": t["unit"],
+        "change": [format_difference(m, d) for m, d in zip(t["metric"], t["difference"])],
+        "95% CI": [f"{format_difference(m, lo)} to {format_difference(m, hi)}"
+                   for m, lo, hi in zip(t["metric"], t["ci_low"], t["ci_high"])],
+        "relative": [pct(r, signed=True) for r in t["relative"]],
+        "verdict": [VERDICTS[v] for v in t["verdict"]],
+    }).set_index(["scenario", "metric"])

@@ -107,11 +107,13 @@ def format_value(name: str, value: float) -> str:
     if value is None or not math.isfinite(value):
         return F.NA
     m = metric(name)
+    if value == 0:
+        return "£0" if m.kind == "money" else ("0%" if m.kind == "share" else "0")
     sign = F.MINUS if value < 0 else ""
     if m.kind == "money":
         return sign + F.gbp(abs(value))
     if m.kind == "share":
-        return F.pct(value, 1)
+        return sign + F.pct(abs(value), 1)
     dp = F.dp_for([value])
     if name == "days_at_home":
         dp = 1
@@ -121,13 +123,17 @@ def format_value(name: str, value: float) -> str:
 
 
 def format_difference(name: str, diff: float) -> str:
-    """A signed difference in the metric's own terms (percentage points for shares)."""
+    """A signed difference in the metric's own terms (percentage points for shares); a
+    difference that rounds to nothing carries no sign."""
     if diff is None or not math.isfinite(diff):
         return F.NA
-    sign = "+" if diff > 0 else (F.MINUS if diff < 0 else "")
     if metric(name).kind == "share":
-        return f"{sign}{F.points(diff)} points"
-    return sign + format_value(name, abs(diff))
+        text = f"{F.points(abs(diff))} points"
+    else:
+        text = format_value(name, abs(diff))
+    if not any(c in "123456789" for c in text):
+        return text
+    return ("+" if diff > 0 else F.MINUS) + text
 
 
 def run_length(days: float, warmup: float | None = None) -> str:
