@@ -241,9 +241,7 @@ def render_who_pays(cmp: sim.Comparison) -> None:
             title="Who pays more (right of zero) and who saves (left), with 95% ranges",
             height=70 * len(order) * max(1, len(alternatives)) ** 0.5 + 40))
     st.markdown("**Cost a year by payer**")
-    totals = payers.pivot_table(index="payer", columns="scenario", values="mean", sort=False)
-    totals = totals.reindex(columns=list(cmp.results))
-    shown = totals.map(lambda v: ro.format_value("cost_total", v))
+    shown = payer_frame(cmp)
     st.dataframe(shown, width="stretch")
     with st.expander("Cost a year by service and payer"):
         detail = ro.cost_by_service_table(cmp)
@@ -251,6 +249,14 @@ def render_who_pays(cmp: sim.Comparison) -> None:
     st.caption("Public money only: self-funded care is not counted. The pooled budget holds the "
                "share of reablement, intermediate care and home care spending set by the pooled "
                "budget lever, so money moves into it from the NHS and the council.")
+
+
+def payer_frame(cmp: sim.Comparison) -> pd.DataFrame:
+    """The "Cost a year by payer" table as shown: the readout's payer table, laid out."""
+    payers = ro.payer_table(cmp)
+    totals = payers.pivot_table(index="payer", columns="scenario", values="mean", sort=False)
+    totals = totals.reindex(columns=list(cmp.results))
+    return totals.map(lambda v: ro.format_value("cost_total", v))
 
 
 def _grouped_bars(cmp: sim.Comparison, table, category: str, value: str, category_title: str,
@@ -307,7 +313,8 @@ def metrics_csv(cmp: sim.Comparison) -> bytes:
     return table.to_csv(index=False).encode("utf-8")
 
 
-def render_table(cmp: sim.Comparison) -> None:
+def metrics_frame(cmp: sim.Comparison) -> pd.DataFrame:
+    """The "All metrics" table as shown: the readout's difference table, laid out."""
     if len(cmp.results) > 1:
         table = ro.difference_table(cmp)
         several = table["scenario"].nunique() > 1
@@ -331,7 +338,6 @@ def render_table(cmp: sim.Comparison) -> None:
         })
         if not several:
             shown = shown.drop(columns=["Scenario"])
-        _heavy_tails(cmp)
     else:
         table = ro.summary_table(cmp)
         shown = pd.DataFrame({
@@ -346,6 +352,13 @@ def render_table(cmp: sim.Comparison) -> None:
                 for m, md, lo, hi, heavy in zip(table["metric"], table["median"], table["p10"],
                                                 table["p90"], table["heavy_tailed"])],
         })
+    return shown
+
+
+def render_table(cmp: sim.Comparison) -> None:
+    shown = metrics_frame(cmp)
+    if len(cmp.results) > 1:
+        _heavy_tails(cmp)
     height = 38 + 35 * len(shown)
     st.dataframe(shown, hide_index=True, width="stretch", height=min(height, 900),
                  column_config={"Metric": st.column_config.TextColumn(width="large")})

@@ -277,3 +277,10 @@ def group_differences(table: pd.DataFrame, keys: list[str], metrics: list[str]
             rows.append({**dict(zip(keys, values)), "metric": m,
                          **paired(base[m], other[m])})
     return pd.DataFrame(rows)
+
+
+def column_summary(table: pd.DataFrame | dict[str, pd.Series]) -> pd.DataFrame:
+    """Mean and CI across replications of every column of a per-replication table (rows:
+    the columns; columns mean, std, ci_low, ci_high, n)."""
+    items = table.items()
+    return pd.DataFrame({k: t_interval(pd.Series(v).tolist()) for k, v in items}).T

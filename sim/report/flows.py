@@ -54,9 +54,8 @@ def flows_section(ctx: Ctx) -> Section:
         chart = {}
         for n in ctx.cmp.results:
             t = tabs[n].reindex(columns=reasons, fill_value=0.0)
-            cis = [S.t_interval(t[c].tolist()) for c in reasons]
-            chart[n] = ([c["mean"] for c in cis], [c["ci_low"] for c in cis],
-                        [c["ci_high"] for c in cis])
+            cis = S.column_summary(t[reasons])
+            chart[n] = (list(cis["mean"]), list(cis["ci_low"]), list(cis["ci_high"]))
         base_t = tabs[ctx.base].reindex(columns=reasons, fill_value=0.0)
         for reason in reasons:
             row: list[Any] = [delay_reason_name(reason)]
@@ -119,11 +118,11 @@ def flows_section(ctx: Ctx) -> Section:
             row.append(F.points(s["difference"], signed=True) + ci)
         orows.append(row)
     for n in ctx.cmp.results:
-        cis = [S.t_interval(occ_reps[n][lab].tolist()) for lab, _u in labels]
+        cis = S.column_summary({lab: occ_reps[n][lab] for lab, _u in labels})
         # A mean occupancy lies between empty and full, and so does its interval.
-        ochart[n] = ([c["mean"] * 100 for c in cis],
-                     [min(max(c["ci_low"] * 100, 0.0), 100.0) for c in cis],
-                     [min(max(c["ci_high"] * 100, 0.0), 100.0) for c in cis])
+        ochart[n] = (list(cis["mean"] * 100) if len(cis) else [],
+                     [min(max(x * 100, 0.0), 100.0) for x in cis.get("ci_low", [])],
+                     [min(max(x * 100, 0.0), 100.0) for x in cis.get("ci_high", [])])
     if orows:
         blocks.append(Figure(
             lambda: charts.grouped_hbars([lab for lab, _u in labels], ochart,
