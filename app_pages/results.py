@@ -357,8 +357,6 @@ def metrics_frame(cmp: sim.Comparison) -> pd.DataFrame:
 
 def render_table(cmp: sim.Comparison) -> None:
     shown = metrics_frame(cmp)
-    if len(cmp.results) > 1:
-        _heavy_tails(cmp)
     height = 38 + 35 * len(shown)
     st.dataframe(shown, hide_index=True, width="stretch", height=min(height, 900),
                  column_config={"Metric": st.column_config.TextColumn(width="large")})
@@ -368,3 +366,5 @@ def render_table(cmp: sim.Comparison) -> None:
     st.caption("Totals (admissions, bed days, costs) are per year; shares are shown in "
                "percent and their changes in percentage points. The CSV holds the unrounded "
                "numbers.")
+    if len(cmp.results) > 1:
+        _heavy_tails(cmp)
