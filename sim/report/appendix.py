@@ -9,9 +9,7 @@ from typing import Any
 from ..metrics import METRICS
 from ..params import iter_fields
 from ..readout import fmt as F
-from ..readout import stats as S
 from ..readout.catalogue import CENSUS, metric
-from ..readout.tables import heavy_tailed_present
 from . import charts
 from .data import Ctx, Setting, comparison_rows, doc, get_param, schema_extra
 from .model import Figure, Para, Section, Table
@@ -49,32 +47,7 @@ def measures_section(ctx: Ctx) -> Section:
                         [2.2] * len(ctx.alts),
                         caption="Every measure: mean per scenario and paired change with 95% "
                                 "CI (totals per year)", small=True))
-    spread = heavy_tails(ctx)
-    if spread is not None:
-        blocks.append(spread)
     return Section("measures", "Appendix A: all measures", blocks)
-
-
-def heavy_tails(ctx: Ctx) -> Table | None:
-    """Waits and queues swing by multiples between replications near gridlock, so one bad
-    replication pulls the mean: the median and the 10th and 90th percentiles of replications
-    describe a typical year better."""
-    names = heavy_tailed_present(ctx.cmp)
-    if not names:
-        return None
-    rows = []
-    for m in names:
-        row: list[Any] = [metric(m).label]
-        for res in ctx.cmp.results.values():
-            s = S.spread(S.kpis(res)[m].tolist())
-            dp = F.dp_for([s["p10"], s["median"], s["p90"]])
-            row.append(f"{F.number(s['median'], dp)} ({F.number(s['p10'], dp)} to "
-                       f"{F.number(s['p90'], dp)})")
-        rows.append(row)
-    return Table(["Measure", *ctx.cmp.results], rows, align=["l"] + ["r"] * len(ctx.cmp.results),
-                 caption="Waits and queues: median of replications (10th to 90th percentile), "
-                         "totals per year; the mean misleads when one replication comes close "
-                         "to gridlock", small=True)
 
 
 def _versions() -> str:

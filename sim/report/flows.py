@@ -9,6 +9,7 @@ import pandas as pd
 from ..readout import fmt as F
 from ..readout import stats as S
 from ..readout.catalogue import CENSUS, FLOW_TABLE, delay_reason_name, metric
+from ..readout.tables import heavy_tailed_present
 from . import charts
 from .data import Ctx, comparison_rows, get_param, plain_period
 from .model import Figure, Heading, Section, Table
@@ -23,6 +24,9 @@ def flows_section(ctx: Ctx) -> Section:
                         widths=[3.0] + [1.0] * len(ctx.cmp.results) + [2.0] * len(ctx.alts),
                         caption=f"Flows through the system ({period}; mean over replications)",
                         small=True))
+    spread = heavy_tails(ctx)
+    if spread is not None:
+        blocks.append(spread)
     bp = ctx.bp
     start = (bp.run.start_day_of_year + bp.run.warmup_days) % 365
     panels = []
@@ -140,3 +144,25 @@ def flows_section(ctx: Ctx) -> Section:
                             caption="Mean occupancy by service (share of capacity in use)",
                             small=True))
     return Section("flows", "Flows and capacity", blocks)
+
+
+def heavy_tails(ctx: Ctx) -> Table | None:
+    """Waits and queues swing by multiples between replications near gridlock, so one bad
+    replication pulls the mean: the median and the 10th and 90th percentiles of replications
+    describe a typical year better."""
+    names = heavy_tailed_present(ctx.cmp)
+    if not names:
+        return None
+    rows = []
+    for m in names:
+        row: list[Any] = [metric(m).label]
+        for res in ctx.cmp.results.values():
+            s = S.spread(S.kpis(res)[m].tolist())
+            dp = F.dp_for([s["p10"], s["median"], s["p90"]])
+            row.append(f"{F.number(s['median'], dp)} ({F.number(s['p10'], dp)} to "
+                       f"{F.number(s['p90'], dp)})")
+        rows.append(row)
+    return Table(["Measure", *ctx.cmp.results], rows, align=["l"] + ["r"] * len(ctx.cmp.results),
+                 caption="Waits and queues: median of replications (10th to 90th percentile), "
+                         "totals per year; the mean misleads when one replication comes close "
+                         "to gridlock", small=True)
