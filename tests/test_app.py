@@ -310,6 +310,9 @@ def test_about_page_reads_the_model_docs_evidence_and_schema():
     assert list(tables[0]["id"]) == list(evidence["id"])
     n_params = sum(1 for p, _, _ in iter_fields() if p not in ("name", "description"))
     assert len(tables[1]) == n_params
+    # Every measure, with its definition, from the readout's catalogue.
+    measures = tables[-1]
+    assert set(sim.METRICS) <= set(measures["name"]) and measures["definition"].all()
     at.text_input(key="about_parameter_search").set_value("reablement").run()
     assert 0 < len(at.dataframe[1].value) < n_params
 

@@ -66,9 +66,8 @@ class Metric:
 def _m(name: str, kind: str, noun: str, topic: str | None = None, *, title: str | None = None,
        subject: str | None = None, plural: bool = True, total: bool, definition: str,
        source: str = DESIGN, heavy: bool = False, mode: str = "relative",
-       better: str | None = "from-contract") -> Metric:
-    label, unit, contract_better = METRIC_INFO.get(name, (name.replace("_", " ").capitalize(),
-                                                          "", "lower"))
+       better: str | None = "from-contract", label: str = "", unit: str = "") -> Metric:
+    label, unit, contract_better = METRIC_INFO.get(name, (label, unit, "lower"))
     return Metric(
         name=name, label=label, unit=unit,
         better=contract_better if better == "from-contract" else better,
@@ -154,20 +153,23 @@ _ENTRIES = (
                   "section 75): a transfer between partners, never a saving.", source=_COSTS),
     # Gridlock: not a measure of care but a warning about the run (see sim.readout.verdict).
     _m("unstable", "flag", "replications in gridlock", "gridlock", total=False, better=None,
+       label="Replication in gridlock", unit="0/1",
        definition="1 if the replication's A&E queue or decision-to-admit waits passed the "
                   "gridlock threshold; its totals then describe a hospital that could not "
                   "cope.", source="DESIGN.md §4; run.max_boarding_queue"),
     _m("unstable_day", "amount", "day gridlock began", "the day gridlock began", total=False,
-       better=None, definition="The day of the results period on which the run tipped into "
+       better=None, label="Day gridlock began", unit="day", definition="The day of the results period on which the run tipped into "
                                "gridlock (empty if it never did).", source="DESIGN.md §4"),
     # Newer front-door measures: described here so they read well wherever they appear.
     _m("dta_wait_hours_mean", "count", "hours from decision to admit to a bed",
        "the wait from decision to admit to a bed", total=False, heavy=True, mode="absolute",
-       better="lower",
+       better="lower", label="Mean wait from decision to admit to a bed", unit="hours",
        definition="Mean wait from the decision to admit to an acute bed.",
        source="NHS England A&E waiting times (decision to admit to admission)"),
     _m("dta_12h_waits", "count", "12-hour waits from decision to admit", total=True,
-       heavy=True, better="lower",
+       heavy=True, better="lower", label="Waits over 12 hours from decision to admit",
+       title="12-hour waits from decision to admit a year",
+       unit="count",
        definition="Admissions waiting over 12 hours from the decision to admit to a bed.",
        source="NHS England A&E waiting times ('trolley waits' over 12 hours)"),
 )

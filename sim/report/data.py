@@ -23,7 +23,6 @@ from ..params import Params, UncertainEffect, iter_fields
 from ..readout import catalogue as CAT
 from ..readout import fmt as F
 from ..readout import stats as S
-from ..readout.catalogue import service_name
 from ..readout.verdict import gridlocked
 from ..results_io import code_version, config_hash
 from .model import Num, Rich
