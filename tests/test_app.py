@@ -269,6 +269,16 @@ def test_capacity_explorer_sweeps_a_capacity_and_shows_the_knee():
     shown = at.dataframe[0].value
     assert len(shown) == 3
     assert any("What each step up buys" in m.value for m in at.markdown)
+    # A point where a replication gridlocked is named and marked, never read as a saving.
+    lowest = next(iter(sweep["values"]))
+    res = sweep["cmp"].results[lowest]
+    res.kpis = res.kpis.assign(unstable=[1.0] + [0.0] * (len(res.kpis) - 1))
+    at.run()
+    assert not at.exception, at.exception
+    assert any(e.value.startswith("At ") and "Gridlock in" in e.value for e in at.error)
+    first = at.dataframe[0].value.iloc[0, 0]
+    assert first.endswith("(gridlock)")
+    assert any("gridlock: not an improvement" in m.value for m in at.markdown)
 
 
 def test_report_page_offers_the_report_after_a_run(ran):
