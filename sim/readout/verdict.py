@@ -87,8 +87,8 @@ def gridlock(res: Results) -> Warning | None:
     when = f", first on day {first:,.0f} of the results period" if first is not None else ""
     text = (f"Gridlock in {res.scenario}: in {n} of {len(k)} replications the hospital could "
             f"not cope (the A&E queue for beds passed the gridlock threshold{when}). Its "
-            "totals describe a system that has broken down, so no change involving it is "
-            "called better or worse.")
+            "totals describe a system that has broken down (and may cover only the days "
+            "before it did), so no change involving it is called better or worse.")
     return Warning("gridlock", res.scenario, n, len(k), first, text)
 
 

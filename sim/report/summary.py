@@ -302,17 +302,14 @@ def limits(ctx: Ctx, changed: list[Setting], extra: list[Setting],
                     f"compared with published figures{why}. Read the results as relative "
                     "effects between scenarios, not as a forecast of a local system."))
     failures = sum(len(r.failures) for r in ctx.cmp.results.values())
-    unstable = 0
-    for r in ctx.cmp.results.values():
-        if "unstable" in r.kpis.columns:
-            unstable += int((r.kpis["unstable"] > 0).sum())
-    if failures or unstable:
+    if failures:
         out.append((Strong("Incomplete runs. "),
                     Num(str(failures), float(failures), "run:failures"),
-                    " replication(s) failed and ",
-                    Num(str(unstable), float(unstable), "run:unstable"),
-                    " stopped early because A&E queues grew without bound; the results use "
-                    "the rest."))
+                    " replication(s) failed; the results use the rest."))
+    for w in warnings(ctx.cmp):
+        out.append((Strong("Gridlock. "), f"{w.replications} of {w.of} replications of "
+                    f"{w.scenario} passed the gridlock threshold and are included: read its "
+                    "figures as a system that has broken down (see the warning above)."))
     out.append((Strong("Not in the model. "), "Self-funded care, workforce supply, price "
                 "changes (costs are in the price years of their sources) and the split of the "
                 f"pooled budget between its partners ({doc(3)}, {doc(7)})."))
