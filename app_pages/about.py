@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import common, widgets
+from sim import readout
 from sim.params import CAPACITY_PER_50K, Params, UncertainEffect, iter_fields
 from sim.validation import status_line
 
@@ -164,3 +165,13 @@ st.dataframe(
                   "parameter", "group"],
     column_config={"description": st.column_config.TextColumn(width="large"),
                    "source": st.column_config.TextColumn(width="large")})
+
+st.subheader("What the results mean")
+st.caption("Every measure the app, the board report and the command line show, named and "
+           "defined in one place (`sim/readout/catalogue.py`). Totals are shown per year "
+           "whatever the length of the run; rates and shares as they are.")
+st.dataframe(pd.DataFrame([{
+    "measure": m.label, "name": m.name, "unit": m.unit_label,
+    "shown as": "total a year" if m.is_total else "rate",
+    "better if": m.better or "neither", "definition": m.definition, "source": m.source,
+} for m in readout.CATALOGUE.values()]), hide_index=True, width="stretch")

@@ -8,7 +8,7 @@ import streamlit as st
 
 import sim
 from app_pages import common, widgets
-from sim import presentation as pr
+from sim import readout as ro
 
 ss = st.session_state
 common.init_common()
@@ -129,23 +129,23 @@ if sweep["config"] != config_json:
                "update it.", icon=":material/warning:")
 
 cap_spec = widgets.spec(sweep["capacity"])
-table = pr.sweep_table(sweep["cmp"], sweep["values"])
+table = ro.sweep_table(sweep["cmp"], sweep["values"])
 table["x"] = table["value"]
 x_title = f"{cap_spec.label} ({cap_spec.unit})"
 
-unstable = table[table.get("unstable_replications", pd.Series(0, index=table.index)) > 0]
-for _, row in unstable.iterrows():
-    st.warning(f"At {row['value']:,.0f} {cap_spec.unit} the hospital could not cope in "
-               f"{row['unstable_replications']:.0f} replication(s): the queue for beds grew "
-               "without limit and the run was stopped early, so its figures understate the "
-               "harm.", icon=":material/warning:")
+table["gridlock"] = table["unstable_replications"] > 0
+for _, row in table[table["gridlock"]].iterrows():
+    st.error(f"At {row['value']:,.0f} {cap_spec.unit}: {row['warning']} Marked with a red "
+             "cross in the charts; the figures there understate the harm.",
+             icon=":material/warning:")
 
 
 def sweep_chart(metric: str, title: str, scale: float = 1.0, y_title: str = "",
                 zero: bool = False) -> alt.Chart:
     data = pd.DataFrame({"x": table["x"], "mean": table[metric] / scale,
                          "low": table[f"{metric}_low"] / scale,
-                         "high": table[f"{metric}_high"] / scale})
+                         "high": table[f"{metric}_high"] / scale,
+                         "gridlock": table["gridlock"]})
     axis = alt.Axis(format=",d", tickMinStep=1) if cap_spec.whole else alt.Axis(format=",.0f")
     base = alt.Chart(data).encode(x=alt.X("x:Q", title=x_title, scale=alt.Scale(zero=False),
                                           axis=axis))
@@ -157,7 +157,14 @@ def sweep_chart(metric: str, title: str, scale: float = 1.0, y_title: str = "",
                  alt.Tooltip("high:Q", title="95% range to", format=",.1f")])
     bars = base.mark_errorbar(ticks=True).encode(
         y=alt.Y("low:Q", title=y_title, scale=alt.Scale(zero=zero)), y2="high:Q")
-    return alt.layer(bars, line).properties(title=title, height=300)
+    # Points where a replication gridlocked are marked: their totals describe a hospital
+    # that could not cope, so a lower figure there is not an improvement.
+    marks = base.transform_filter("datum.gridlock").mark_point(
+        shape="cross", size=220, color="#d62728", filled=True).encode(
+        y=alt.Y("mean:Q", title=y_title, scale=alt.Scale(zero=zero)),
+        tooltip=[alt.Tooltip("x:Q", title=cap_spec.label, format=",.0f"),
+                 alt.Tooltip("gridlock:N", title="Gridlock")])
+    return alt.layer(bars, line, marks).properties(title=title, height=300)
 
 
 left, right = st.columns(2)
@@ -185,20 +192,22 @@ for (_, a), (_, b) in zip(table.iloc[:-1].iterrows(), table.iloc[1:].iterrows())
     per = saved / added if added else float("nan")
     lines.append(
         f"- From {a['value']:,.0f} to {b['value']:,.0f}: "
-        + (f"about {pr.round_sig(abs(saved), 2):,.0f} {'fewer' if saved >= 0 else 'more'} "
-           f"delayed days a year (about {pr.round_sig(abs(per), 2):,g} per extra {noun})")
-        + f", cost {pr.money(abs(cost))} {'more' if cost >= 0 else 'less'} a year.")
+        + (f"about {ro.fmt.plain(saved)} {'fewer' if saved >= 0 else 'more'} "
+           f"delayed days a year (about {ro.fmt.plain(per)} per extra {noun})")
+        + f", cost {ro.fmt.money(cost)} {'more' if cost >= 0 else 'less'} a year"
+        + (" (gridlock: not an improvement)" if a["gridlock"] or b["gridlock"] else "") + ".")
 st.markdown("**What each step up buys** (averages; compare them with the 95% ranges in the "
             "chart before reading much into small steps)\n\n" + "\n".join(lines))
 
 shown = pd.DataFrame({
-    x_title: [f"{v:,.0f}" for v in table["value"]],
+    x_title: [f"{v:,.0f}" + (" (gridlock)" if g else "")
+              for v, g in zip(table["value"], table["gridlock"])],
     "Delayed days a year": [f"{m:,.0f}" for m in table["delayed_discharge_days"]],
     "95% range": [f"{lo:,.0f} to {hi:,.0f}" for lo, hi in
                   zip(table["delayed_discharge_days_low"], table["delayed_discharge_days_high"])],
-    "Public cost a year": [pr.format_value("cost_total", v) for v in table["cost_total"]],
-    "95% range ": [f"{pr.format_value('cost_total', lo)} to "
-                   f"{pr.format_value('cost_total', hi)}"
+    "Public cost a year": [ro.format_value("cost_total", v) for v in table["cost_total"]],
+    "95% range ": [f"{ro.format_value('cost_total', lo)} to "
+                   f"{ro.format_value('cost_total', hi)}"
                    for lo, hi in zip(table["cost_total_low"], table["cost_total_high"])],
 })
 st.dataframe(shown, hide_index=True, width="stretch")

@@ -1,7 +1,7 @@
 """Drawing a comparison: headline cards, charts over time, delays, who pays, flow, tables.
 
-Every number shown comes from :mod:`sim.presentation`, which turns a
-:class:`sim.Comparison` into per-year figures and plain sentences.
+Every number, word and verdict shown comes from :mod:`sim.readout`, which turns a
+:class:`sim.Comparison` into per-year figures and plain sentences; this module lays them out.
 """
 
 from __future__ import annotations
@@ -11,16 +11,12 @@ import pandas as pd
 import streamlit as st
 
 import sim
-from sim import presentation as pr
+from sim import readout as ro
 
 PALETTE = ["#5f6b7a", "#1f77b4", "#e07b00", "#2ca02c", "#9467bd", "#8c564b", "#d62728"]
-VERDICT_WORDS = {
-    "better": ":green[**Better.**]",
-    "worse": ":red[**Worse.**]",
-    "unclear": ":gray[**Not clear.**]",
-    "same": ":gray[**No change.**]",
-    "changed": ":blue[**Changed.**]",
-}
+COLOURS = {"better": "green", "worse": "red", "unclear": "gray", "same": "gray",
+           "changed": "blue", "gridlock": "orange"}
+VERDICT_WORDS = {code: f":{COLOURS[code]}[**{word}.**]" for code, word in ro.VERDICTS.items()}
 RANGE_NOTE = ("Ranges are 95% confidence intervals across replications. They include chance "
               "and the uncertainty of the published evidence behind weakly supported effects: "
               "if the model's assumptions hold, the true figure lies in the range 19 times "
@@ -42,14 +38,15 @@ def _chart(chart: alt.TopLevelMixin) -> None:
 def describe_run(cmp: sim.Comparison) -> str:
     res = next(iter(cmp.results.values()))
     p = res.params
-    years = p.run.days / 365
-    if float(years).is_integer():
-        period = "1 year" if years == 1 else f"{years:g} years"
-    else:
-        period = f"{p.run.days:g} days"
     return (f"{len(cmp.results)} scenario(s) × {res.replications} replications · "
-            f"{p.population.size:,} people aged 65+ · {period} after a "
-            f"{p.run.warmup_days:g}-day warm-up · seed {cmp.seed}")
+            f"{p.population.size:,} people aged 65+ · "
+            f"{ro.run_length(p.run.days, p.run.warmup_days)} · seed {cmp.seed}")
+
+
+def render_warnings(cmp: sim.Comparison) -> None:
+    """The readout's named warnings (gridlock), above everything else."""
+    for w in ro.warnings(cmp):
+        st.error(w.text, icon=":material/warning:")
 
 
 # --------------------------------------------------------------------------------------------
@@ -61,34 +58,36 @@ def render_cards(cmp: sim.Comparison, early: bool = False) -> None:
     ``early``: a first look from a few replications, too few for a trustworthy range, so
     the cards give the average change only and no verdict.
     """
+    render_warnings(cmp)
     alternatives = [n for n in cmp.results if n != cmp.baseline]
     if not alternatives:
         _baseline_cards(cmp)
         return
-    table = pr.headlines(cmp)
+    table = ro.headlines(cmp)
     for name in alternatives:
         st.subheader(f"{name} compared with {cmp.baseline}")
         rows = table[table["scenario"] == name].set_index("metric")
         cols = st.columns(3)
-        for i, metric in enumerate(pr.KEY_METRICS):
+        for i, metric in enumerate(ro.KEY_METRICS):
             if metric not in rows.index:
                 continue
             row = rows.loc[metric]
-            lower_better = pr.better_if(metric) == "lower"
-            colour = "off" if early or row["verdict"] in ("unclear", "same", "changed") else (
+            lower_better = ro.metric(metric).better == "lower"
+            colour = "off" if early or row["verdict"] in ("unclear", "same", "changed", "gridlock") else (
                 "inverse" if lower_better else "normal")
             with cols[i % 3].container(border=True):
                 st.metric(
-                    pr.title(metric),
-                    pr.format_value(metric, row["scenario_mean"]),
-                    delta=f"{pr.format_difference(metric, row['difference'])} vs baseline",
+                    ro.metric(metric).title,
+                    ro.format_value(metric, row["scenario_mean"]),
+                    delta=f"{ro.format_difference(metric, row['difference'])} vs baseline",
                     delta_color=colour,
-                    help=(f"{cmp.baseline}: {pr.format_value(metric, row['baseline_mean'])}. "
-                          f"{name}: {pr.format_value(metric, row['scenario_mean'])}. "
-                          f"{'Lower' if lower_better else 'Higher'} is better."),
+                    help=(f"{cmp.baseline}: {ro.format_value(metric, row['baseline_mean'])}. "
+                          f"{name}: {ro.format_value(metric, row['scenario_mean'])}. "
+                          f"{'Lower' if lower_better else 'Higher'} is better. "
+                          f"{ro.metric(metric).definition}"),
                 )
                 if early:
-                    text = pr.estimate(metric, row["difference"])
+                    text = ro.estimate(metric, row["difference"])
                     st.markdown(f":gray[**Early estimate.**] {text[:1].upper()}{text[1:]}.")
                 else:
                     text = row["in_words"]
@@ -98,16 +97,16 @@ def render_cards(cmp: sim.Comparison, early: bool = False) -> None:
 
 
 def _baseline_cards(cmp: sim.Comparison) -> None:
-    table = pr.summary_table(cmp, list(pr.KEY_METRICS)).set_index("metric")
+    table = ro.summary_table(cmp, list(ro.KEY_METRICS)).set_index("metric")
     st.subheader(cmp.baseline)
     st.info("Only a baseline was run. Add an alternative to see what would change.")
     cols = st.columns(3)
-    for i, metric in enumerate(pr.KEY_METRICS):
+    for i, metric in enumerate(ro.KEY_METRICS):
         row = table.loc[metric]
         with cols[i % 3].container(border=True):
-            st.metric(pr.title(metric), pr.format_value(metric, row["mean"]))
-            st.markdown(f"Between {pr.format_value(metric, row['ci_low'])} and "
-                        f"{pr.format_value(metric, row['ci_high'])}.")
+            st.metric(ro.metric(metric).title, ro.format_value(metric, row["mean"]))
+            st.markdown(f"Between {ro.format_value(metric, row['ci_low'])} and "
+                        f"{ro.format_value(metric, row['ci_high'])}.")
     st.caption(RANGE_NOTE)
 
 
@@ -131,7 +130,7 @@ def render_details(cmp: sim.Comparison) -> None:
 
 def _band_chart(cmp: sim.Comparison, column: str, title: str, y_title: str,
                 capacity: dict[str, float] | None = None) -> alt.LayerChart | None:
-    data = pr.daily_bands(cmp, column)
+    data = ro.daily_bands(cmp, column)
     if data.empty:
         return None
     data["date"] = pd.to_datetime(data["date"])
@@ -178,7 +177,7 @@ def render_over_time(cmp: sim.Comparison) -> None:
                         "beds occupied", capacity=beds)
     if chart is not None:
         _chart(chart)
-    start = pr.nominal_date(res, 0)
+    start = ro.nominal_date(res, 0)
     st.caption(
         f"Lines: average over {res.replications} replications; shaded: 95% confidence "
         "interval of that average. The model's day 1 is 1 April and results start after the "
@@ -187,7 +186,7 @@ def render_over_time(cmp: sim.Comparison) -> None:
 
 
 def render_delays(cmp: sim.Comparison) -> None:
-    table = pr.delays_by_reason_table(cmp)
+    table = ro.delays_by_reason_table(cmp)
     if table.empty:
         st.info("No delayed discharges were recorded.")
         return
@@ -203,10 +202,10 @@ def render_delays(cmp: sim.Comparison) -> None:
 
 
 def render_who_pays(cmp: sim.Comparison) -> None:
-    totals = pr.cost_by_payer_table(cmp)
+    payers = ro.payer_table(cmp)
     alternatives = [n for n in cmp.results if n != cmp.baseline]
     if alternatives:
-        table = pr.who_pays(cmp)
+        table = payers[~payers["is_baseline"]].copy()
         for name in alternatives:
             st.markdown(f"**{name} compared with {cmp.baseline}**")
             lines = []
@@ -219,9 +218,9 @@ def render_who_pays(cmp: sim.Comparison) -> None:
         change["difference_m"] = change["difference"] / 1e6
         change["low_m"] = change["ci_low"] / 1e6
         change["high_m"] = change["ci_high"] / 1e6
-        payers = [*pr.PAYERS.values(), "Total"]
+        order = list(dict.fromkeys(payers["payer"]))
         base = alt.Chart(change).encode(
-            y=alt.Y("payer:N", sort=payers, title=None),
+            y=alt.Y("payer:N", sort=order, title=None),
             yOffset=alt.YOffset("scenario:N"),
         )
         x_title = f"change in cost a year vs {cmp.baseline} (£ million)"
@@ -240,16 +239,24 @@ def render_who_pays(cmp: sim.Comparison) -> None:
         zero = alt.Chart(pd.DataFrame({"x": [0]})).mark_rule(color="#888").encode(x="x:Q")
         _chart(alt.layer(bars, errors, zero).properties(
             title="Who pays more (right of zero) and who saves (left), with 95% ranges",
-            height=70 * len(payers) * max(1, len(alternatives)) ** 0.5 + 40))
+            height=70 * len(order) * max(1, len(alternatives)) ** 0.5 + 40))
     st.markdown("**Cost a year by payer**")
-    shown = totals.map(lambda v: pr.format_value("cost_total", v))
+    shown = payer_frame(cmp)
     st.dataframe(shown, width="stretch")
     with st.expander("Cost a year by service and payer"):
-        detail = pr.cost_by_service_table(cmp)
-        st.dataframe(detail.map(lambda v: pr.format_value("cost_total", v)), width="stretch")
+        detail = ro.cost_by_service_table(cmp)
+        st.dataframe(detail.map(lambda v: ro.format_value("cost_total", v)), width="stretch")
     st.caption("Public money only: self-funded care is not counted. The pooled budget holds the "
                "share of reablement, intermediate care and home care spending set by the pooled "
                "budget lever, so money moves into it from the NHS and the council.")
+
+
+def payer_frame(cmp: sim.Comparison) -> pd.DataFrame:
+    """The "Cost a year by payer" table as shown: the readout's payer table, laid out."""
+    payers = ro.payer_table(cmp)
+    totals = payers.pivot_table(index="payer", columns="scenario", values="mean", sort=False)
+    totals = totals.reindex(columns=list(cmp.results))
+    return totals.map(lambda v: ro.format_value("cost_total", v))
 
 
 def _grouped_bars(cmp: sim.Comparison, table, category: str, value: str, category_title: str,
@@ -272,7 +279,7 @@ def _grouped_bars(cmp: sim.Comparison, table, category: str, value: str, categor
 
 
 def render_flow(cmp: sim.Comparison) -> None:
-    table = pr.flow_table(cmp)
+    table = ro.flow_table(cmp)
     _chart(_grouped_bars(cmp, table, "step", "people", "Step", "a year (average)", "A year",
                          "Where people went after hospital, and use of services",
                          label_limit=360, row_height=45))
@@ -281,46 +288,75 @@ def render_flow(cmp: sim.Comparison) -> None:
                "intermediate care and care home admissions include referrals from the community.")
 
 
-def metrics_csv(cmp: sim.Comparison) -> bytes:
-    table = pr.difference_table(cmp)
+def _heavy_tails(cmp: sim.Comparison) -> None:
+    """Waits and queues swing by multiples between replications: their median and the 10th
+    and 90th percentiles of replications say more than the mean."""
+    table = ro.summary_table(cmp, ro.tables.heavy_tailed_present(cmp))
     if table.empty:
-        table = pr.summary_table(cmp)
+        return
+    cells = {name: [f"{ro.format_value(r.metric, r.median)} ({ro.format_value(r.metric, r.p10)}"
+                    f" to {ro.format_value(r.metric, r.p90)})" for r in part.itertuples()]
+             for name, part in table.groupby("scenario", sort=False)}
+    labels = list(dict.fromkeys(table["label"]))
+    shown = pd.DataFrame(cells, index=pd.Index(labels, name="measure"))
+    st.markdown("**Waits and queues: median of replications (10th to 90th percentile)**")
+    st.dataframe(shown.reindex(columns=list(cmp.results)), width="stretch")
+    st.caption("Waits and queues swing widely between replications when the hospital is "
+               "near full, so one bad run pulls the mean: the median and the range of the "
+               "middle 80% of runs describe a typical year better.")
+
+
+def metrics_csv(cmp: sim.Comparison) -> bytes:
+    table = ro.difference_table(cmp)
+    if table.empty:
+        table = ro.summary_table(cmp)
     return table.to_csv(index=False).encode("utf-8")
 
 
-def render_table(cmp: sim.Comparison) -> None:
+def metrics_frame(cmp: sim.Comparison) -> pd.DataFrame:
+    """The "All metrics" table as shown: the readout's difference table, laid out."""
     if len(cmp.results) > 1:
-        table = pr.difference_table(cmp)
+        table = ro.difference_table(cmp)
         several = table["scenario"].nunique() > 1
         alt_col = "Alternative" if several else str(table["scenario"].iloc[0])
         shown = pd.DataFrame({
             "Scenario": table["scenario"],
             "Metric": table["label"],
             "Unit": table["unit"],
-            f"{cmp.baseline} (baseline)": [pr.format_value(m, v) for m, v in
+            f"{cmp.baseline} (baseline)": [ro.format_value(m, v) for m, v in
                                            zip(table["metric"], table["baseline_mean"])],
-            alt_col: [pr.format_value(m, v) for m, v in zip(table["metric"],
+            alt_col: [ro.format_value(m, v) for m, v in zip(table["metric"],
                                                             table["scenario_mean"])],
-            "Change": [pr.format_difference(m, v) for m, v in zip(table["metric"],
+            "Change": [ro.format_difference(m, v) for m, v in zip(table["metric"],
                                                                   table["difference"])],
             "95% range": [
-                f"{pr.format_difference(m, lo)} to {pr.format_difference(m, hi)}"
+                f"{ro.format_difference(m, lo)} to {ro.format_difference(m, hi)}"
                 for m, lo, hi in zip(table["metric"], table["ci_low"], table["ci_high"])],
-            "Verdict": [{"unclear": "not clear", "same": "no change"}.get(v, v)
-                        + (f" ({b} is better)" if v in ("better", "worse") else "")
+            "Verdict": [ro.VERDICTS[v] + (f" ({b} is better)" if v in ("better", "worse")
+                                          else "")
                         for v, b in zip(table["verdict"], table["better_if"])],
         })
         if not several:
             shown = shown.drop(columns=["Scenario"])
     else:
-        table = pr.summary_table(cmp)
+        table = ro.summary_table(cmp)
         shown = pd.DataFrame({
             "Metric": table["label"], "Unit": table["unit"],
-            "Average": [pr.format_value(m, v) for m, v in zip(table["metric"], table["mean"])],
-            "95% range": [f"{pr.format_value(m, lo)} to {pr.format_value(m, hi)}"
+            "Average": [ro.format_value(m, v) for m, v in zip(table["metric"], table["mean"])],
+            "95% range": [f"{ro.format_value(m, lo)} to {ro.format_value(m, hi)}"
                           for m, lo, hi in zip(table["metric"], table["ci_low"],
                                                table["ci_high"])],
+            "Median (10th to 90th percentile of runs)": [
+                f"{ro.format_value(m, md)} ({ro.format_value(m, lo)} to "
+                f"{ro.format_value(m, hi)})" if heavy else ""
+                for m, md, lo, hi, heavy in zip(table["metric"], table["median"], table["p10"],
+                                                table["p90"], table["heavy_tailed"])],
         })
+    return shown
+
+
+def render_table(cmp: sim.Comparison) -> None:
+    shown = metrics_frame(cmp)
     height = 38 + 35 * len(shown)
     st.dataframe(shown, hide_index=True, width="stretch", height=min(height, 900),
                  column_config={"Metric": st.column_config.TextColumn(width="large")})
@@ -330,3 +366,5 @@ def render_table(cmp: sim.Comparison) -> None:
     st.caption("Totals (admissions, bed days, costs) are per year; shares are shown in "
                "percent and their changes in percentage points. The CSV holds the unrounded "
                "numbers.")
+    if len(cmp.results) > 1:
+        _heavy_tails(cmp)

@@ -44,7 +44,8 @@ from experiments.common import (
     print_table,
 )
 from sim.config import field_info
-from sim.stats import t_interval
+from sim import readout
+from sim.readout import stats as S
 
 CAPACITIES = ("acute.beds", "reablement.slots", "intermediate_care.beds",
               "home_care.hours_per_week", "care_home.beds", "social_work.staff")
@@ -83,33 +84,6 @@ def parse_grid(text: str) -> tuple[str, list[float | int]]:
     return name, list(dict.fromkeys(values))
 
 
-def summarise(table: pd.DataFrame, keys: list[str], metrics: list[str]) -> pd.DataFrame:
-    rows = []
-    for values, group in table.groupby(keys, sort=False):
-        values = values if isinstance(values, tuple) else (values,)
-        for metric in metrics:
-            ci = t_interval(group[metric].tolist())
-            rows.append({**dict(zip(keys, values)), "metric": metric, **ci})
-    return pd.DataFrame(rows)
-
-
-def paired_differences(table: pd.DataFrame, keys: list[str], metrics: list[str]) -> pd.DataFrame:
-    """Each point minus the first point of the grid, replication by replication."""
-    first = table.groupby(keys, sort=False).ngroup() == 0
-    base = table[first].set_index("replication")
-    rows = []
-    for values, group in table.groupby(keys, sort=False):
-        values = values if isinstance(values, tuple) else (values,)
-        other = group.set_index("replication")
-        common = base.index.intersection(other.index)
-        for metric in metrics:
-            ci = t_interval((other.loc[common, metric] - base.loc[common, metric]).tolist())
-            rows.append({**dict(zip(keys, values)), "metric": metric,
-                         "difference": ci["mean"], "ci_low": ci["ci_low"],
-                         "ci_high": ci["ci_high"], "n": ci["n"]})
-    return pd.DataFrame(rows)
-
-
 def plot(summary: pd.DataFrame, keys: list[str], metrics: list[str], path) -> None:
     import matplotlib
 
@@ -126,7 +100,8 @@ def plot(summary: pd.DataFrame, keys: list[str], metrics: list[str], path) -> No
             ax.errorbar(g[keys[0]], g["mean"], yerr=err, marker="o", capsize=3,
                         label=None if label is None else f"{keys[1]}={label}")
         ax.set_xlabel(keys[0])
-        ax.set_title(sim.METRIC_INFO.get(metric, (metric,))[0], fontsize=10)
+        info = readout.metric(metric)
+        ax.set_title(f"{info.label} ({info.unit_label})", fontsize=10)
         if len(keys) == 2:
             ax.legend(fontsize=7)
     fig.suptitle("mean and 95% CI across replications", fontsize=9)
@@ -169,9 +144,11 @@ def main(argv: list[str] | None = None) -> int:
     runs = exp.run_points(points, args.replications, desc=f"{len(points)} points")
     table = exp.tidy(runs)
     exp.write_table("table", table)
-    summary = summarise(table, keys, args.metrics)
+    # Summaries per year, like every surface (table.csv keeps each replication as it ran).
+    yearly = S.per_year_frame(table, points[0].params.run.days)
+    summary = S.group_summary(yearly, keys, args.metrics)
     exp.write_table("summary", summary)
-    diffs = paired_differences(table, keys, args.metrics)
+    diffs = S.group_differences(yearly, keys, args.metrics)
     exp.write_table("differences", diffs)
     if not args.no_plot:
         plot(summary, keys, args.metrics, exp.folder / "sweep.png")
@@ -182,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     wide = wide.swaplevel(0, 1, axis=1)[[(m, s) for m in args.metrics
                                          for s in ("mean", "ci_low", "ci_high")]]
     print(f"{args.scenario}: {len(points)} points x {args.replications} replications "
-          f"(seed {exp.seed}), mean and 95% CI")
+          f"(seed {exp.seed}), mean and 95% CI, totals per year")
     print_table(wide)
     print(f"\nresults in {folder} ({exp.points_run} points run, {exp.points_reused} read "
           f"back; executor {exp.executor.describe()})")

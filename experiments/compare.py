@@ -11,9 +11,10 @@ Examples (from the repository root):
         --baseline fragmented population.size=10000 run.days=365 --executor dask
 
 Writes results/compare/<spec hash>/: points/<scenario point>/ (every table of each
-scenario), summary.csv (mean of each metric per scenario), differences.csv (paired
-difference, 95% CI, relative change), table.csv (one row per scenario and replication) and
-manifest.json. Scenarios already stored with the same config, seed and replications are read
+scenario), summary.csv (mean, 95% CI, median and 10th/90th percentiles of each metric per
+scenario), differences.csv (paired difference, 95% CI, relative change and verdict), both
+with totals per year as on every surface, table.csv (one row per scenario and replication,
+as run) and manifest.json. Scenarios already stored with the same config, seed and replications are read
 back, not run again; the others run with the same seeds, so the pairing holds.
 """
 
@@ -22,6 +23,7 @@ from __future__ import annotations
 import pandas as pd
 
 import sim
+from sim import readout
 from experiments.common import (
     Experiment,
     Point,
@@ -91,28 +93,29 @@ def main(argv: list[str] | None = None) -> int:
         results.update(fresh.results)
     cmp = Comparison({name: results[name] for name in params}, exp.seed, baseline)
 
-    summary = cmp.summary()
-    exp.write_table("summary", summary, index=True)
-    lows, highs = cmp.summary("ci_low"), cmp.summary("ci_high")
-    exp.write_table("summary_ci", pd.concat({"mean": summary, "ci_low": lows, "ci_high": highs},
-                                            axis=1), index=True)
-    diff = cmp.differences() if len(params) > 1 else pd.DataFrame()
+    # Written and printed as the readout states them: totals per year, the run length
+    # stated, warnings named (table.csv keeps each replication as it ran).
+    summary = readout.summary_table(cmp)
+    exp.write_table("summary", summary)
+    diff = readout.difference_table(cmp) if len(params) > 1 else pd.DataFrame()
     if not diff.empty:
-        exp.write_table("differences", diff, index=True)
+        exp.write_table("differences", diff.drop(columns=["in_words"]))
     runs = [PointRun(Point({"scenario": n}, params[n]), results[n].kpis,
                      exp.point_folder(params[n], reps), n not in missing) for n in params]
     exp.write_table("table", exp.tidy(runs))
     folder = exp.finish(args.replications, {"scenarios": args.scenarios, "baseline": baseline,
                                             "overrides": overrides})
 
-    shown = [m for m in SHOWN if m in summary.index]
-    print(f"Means over {args.replications} replications (seed {exp.seed}):")
-    print_table(summary.loc[shown])
+    shown = [m for m in SHOWN if m in set(summary["metric"])]
+    run = cmp.results[baseline].params.run
+    print(f"Means over {args.replications} replications (seed {exp.seed}), "
+          f"{readout.run_length(run.days, run.warmup_days)}:")
+    for w in readout.warnings(cmp):
+        print(f"WARNING: {w.text}")
+    print_table(readout.tables.text_summary(cmp.results, shown))
     if not diff.empty:
         print(f"\nPaired differences from {baseline} (95% CI):")
-        d = diff.reset_index()
-        d = d[d["metric"].isin(shown)].set_index(["scenario", "metric"])
-        print_table(d[["baseline_mean", "difference", "ci_low", "ci_high", "relative", "n"]])
+        print_table(readout.tables.text_differences(cmp, shown))
     print(f"\nresults in {folder} ({exp.points_run} scenario(s) run, {exp.points_reused} "
           f"read back; executor {exp.executor.describe()})")
     return exp.report_failures()

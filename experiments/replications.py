@@ -2,7 +2,7 @@
 
 A pilot run gives each metric's standard deviation; the replications needed for a 95% CI
 half-width no wider than its target follow from the Student-t interval
-(``sim.stats.replications_needed``). The answer is the largest over the metrics. Because
+(``sim.readout.stats.replications_needed``). The answer is the largest over the metrics. Because
 replication i never depends on how many run, more replications extend the pilot rather than
 replace it: with ``--confirm`` (the default) they are run and the half-widths checked again,
 repeating (the standard deviation estimate moves as n grows) until every target is met or
@@ -41,7 +41,7 @@ from experiments.common import (
     parser,
     print_table,
 )
-from sim.stats import replications_needed, t_interval
+from sim.readout.stats import replications_needed, t_interval
 
 DEFAULT_TARGETS = ("delayed_discharge_days=5%", "cost_total=1%", "emergency_admissions=2%")
 

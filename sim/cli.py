@@ -58,6 +58,21 @@ def _print_table(frame: pd.DataFrame) -> None:
         print(frame.to_string())
 
 
+def _print_readout(cmp) -> None:
+    """The comparison as the readout states it: per year, with the run length, its warnings
+    and the paired changes with their verdicts."""
+    from . import readout
+
+    p = cmp.results[cmp.baseline].params
+    print(readout.run_length(p.run.days, p.run.warmup_days))
+    for w in readout.warnings(cmp):
+        print(f"WARNING: {w.text}")
+    _print_table(readout.tables.text_summary(cmp.results))
+    if len(cmp.results) > 1:
+        print()
+        _print_table(readout.tables.text_differences(cmp))
+
+
 def _fail(exc: Exception) -> None:
     print(f"error: {exc}", file=sys.stderr)
     raise SystemExit(2)
@@ -115,7 +130,9 @@ def run_main(cfg: DictConfig) -> None:
     except ConfigError as exc:
         _fail(exc)
         return
-    _print_table(res.summary())
+    from .runner import Comparison
+
+    _print_readout(Comparison({res.scenario: res}, res.seed, res.scenario))
     extra = {"overrides": list(hydra_cfg.overrides.task), "executor": executor.describe()}
     if hydra_cfg.mode == RunMode.MULTIRUN:
         extra.update(sweep_dir=hydra_cfg.sweep.dir, job_num=hydra_cfg.job.num)
@@ -147,9 +164,7 @@ def compare_main(cfg: DictConfig) -> None:
     except (ConfigError, ReplicationError) as exc:
         _fail(exc)
         return
-    _print_table(cmp.summary())
-    print()
-    _print_table(cmp.differences()[["difference", "ci_low", "ci_high", "relative", "n"]])
+    _print_readout(cmp)
     folder = write_comparison(cmp, root=cfg.output_dir, extra_manifest={
         "overrides": list(HydraConfig.get().overrides.task), "executor": executor.describe()})
     print(f"\nresults written to {folder}")

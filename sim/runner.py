@@ -23,7 +23,7 @@ from .executors import default_workers as _default_workers
 from .executors import validate_executor
 from .metrics import METRICS
 from .params import Params
-from .stats import t_interval
+from .readout.stats import t_interval
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -90,35 +90,17 @@ class Comparison:
 
     def differences(self, baseline: str | None = None, metrics: list[str] | None = None,
                     level: float = 0.95) -> pd.DataFrame:
-        """Paired mean difference (scenario minus baseline) with its t interval.
+        """Paired mean difference (scenario minus baseline) with its t interval, over the
+        results period (the readout, :func:`sim.readout.differences`, gives the same per year).
 
         Replication i of each scenario used the same random streams as replication i of
         the baseline, so the difference is taken replication by replication.
         """
-        base_name = baseline or self.baseline
-        if base_name not in self.results:
-            raise ConfigError(f"baseline {base_name!r} is not one of {list(self.results)}",
-                              [("baseline", base_name, ", ".join(self.results))])
-        base = self.results[base_name].kpis.set_index("replication")
-        cols = metrics or list(METRICS)
-        rows = []
-        for name, res in self.results.items():
-            if name == base_name:
-                continue
-            other = res.kpis.set_index("replication")
-            common = base.index.intersection(other.index)
-            for metric in cols:
-                diff = (other.loc[common, metric] - base.loc[common, metric]).tolist()
-                ci = t_interval(diff, level)
-                base_mean = float(base.loc[common, metric].mean())
-                rows.append({
-                    "scenario": name, "metric": metric, "baseline": base_name,
-                    "baseline_mean": base_mean, "scenario_mean": float(other.loc[common, metric].mean()),
-                    "difference": ci["mean"], "ci_low": ci["ci_low"], "ci_high": ci["ci_high"],
-                    "relative": ci["mean"] / base_mean if base_mean else float("nan"),
-                    "n": ci["n"],
-                })
-        return pd.DataFrame(rows).set_index(["scenario", "metric"])
+        from .readout.stats import differences
+
+        out = differences(self, baseline, metrics, level, per_year=False)
+        return out[["baseline", "baseline_mean", "scenario_mean", "difference", "ci_low",
+                    "ci_high", "relative", "n"]]
 
     def report(self, path, pdf=None):
         """Write the board report: self-contained HTML at ``path`` and, if given, a PDF.

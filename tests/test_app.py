@@ -24,7 +24,7 @@ if str(ROOT) not in sys.path:
 
 import sim  # noqa: E402
 from app_pages import common, widgets  # noqa: E402
-from sim import presentation as pr  # noqa: E402
+from sim import readout as ro  # noqa: E402
 from sim.params import iter_fields  # noqa: E402
 
 APP = str(ROOT / "app.py")
@@ -117,13 +117,13 @@ def test_a_run_shows_headline_cards_with_numbers_and_plain_words(ran):
     at = ran
     cards = at.metric
     # AppTest lists the cards column by column; the set is what matters here.
-    assert sorted(c.label for c in cards) == sorted(pr.title(m) for m in pr.KEY_METRICS)
+    assert sorted(c.label for c in cards) == sorted(ro.metric(m).title for m in ro.KEY_METRICS)
     for card in cards:
         assert math.isfinite(number(card.value)), card.value
         assert "vs baseline" in card.delta
     sentences = [m.value for m in at.markdown if m.value.startswith(":")]
-    assert len(sentences) == len(pr.KEY_METRICS)
-    assert all(any(w in s for w in ("Better", "Worse", "Not clear", "No change"))
+    assert len(sentences) == len(ro.KEY_METRICS)
+    assert all(any(w in s for w in ("Better", "Worse", "Unclear", "No change"))
                for s in sentences)
     cmp = at.session_state["comparison"]
     assert set(cmp.results) == {"fragmented", "integrated"}
@@ -134,7 +134,7 @@ def test_a_run_shows_headline_cards_with_numbers_and_plain_words(ran):
     # The card's value is the scenario's mean, per year.
     res = cmp.results["integrated"]
     expected = res.kpis["delayed_discharge_days"].mean() * 365 / res.params.run.days
-    card = next(c for c in cards if c.label == pr.title("delayed_discharge_days"))
+    card = next(c for c in cards if c.label == ro.metric("delayed_discharge_days").title)
     assert number(card.value) == pytest.approx(expected, abs=1)
 
 
@@ -161,7 +161,7 @@ def test_details_tabs_show_charts_tables_and_csv(ran):
     charts = at.get("vega_lite_chart")
     assert len(charts) >= 5  # two over time, delays, who pays, flow
     assert at.get("download_button")
-    table = pr.difference_table(at.session_state["comparison"])
+    table = ro.difference_table(at.session_state["comparison"])
     assert len(table) == len(sim.METRICS)
     assert {"difference", "ci_low", "ci_high", "in_words"} <= set(table.columns)
     who = [m.value for m in at.markdown if "the NHS" in m.value and "the council" in m.value]
@@ -182,7 +182,7 @@ def test_a_failed_run_shows_a_message_and_keeps_the_earlier_results(monkeypatch)
     run(at)
     assert any("did not finish" in e.value and "replication 1" in e.value for e in at.error)
     assert at.session_state["comparison"] is earlier
-    assert len(at.metric) == len(pr.KEY_METRICS)  # earlier cards still shown
+    assert len(at.metric) == len(ro.KEY_METRICS)  # earlier cards still shown
     assert any("settings have changed" in w.value for w in at.warning)
 
 
@@ -192,7 +192,7 @@ def test_choosing_another_baseline_and_no_alternative_still_works():
     # integrated cannot be its own alternative: it is removed from the alternatives.
     assert at.multiselect(key="sel|alternatives").value == []
     run(at)
-    assert len(at.metric) == len(pr.KEY_METRICS)
+    assert len(at.metric) == len(ro.KEY_METRICS)
     assert any("Only a baseline was run" in i.value for i in at.info)
 
 
@@ -269,6 +269,16 @@ def test_capacity_explorer_sweeps_a_capacity_and_shows_the_knee():
     shown = at.dataframe[0].value
     assert len(shown) == 3
     assert any("What each step up buys" in m.value for m in at.markdown)
+    # A point where a replication gridlocked is named and marked, never read as a saving.
+    lowest = next(iter(sweep["values"]))
+    res = sweep["cmp"].results[lowest]
+    res.kpis = res.kpis.assign(unstable=[1.0] + [0.0] * (len(res.kpis) - 1))
+    at.run()
+    assert not at.exception, at.exception
+    assert any(e.value.startswith("At ") and "Gridlock in" in e.value for e in at.error)
+    first = at.dataframe[0].value.iloc[0, 0]
+    assert first.endswith("(gridlock)")
+    assert any("gridlock: not an improvement" in m.value for m in at.markdown)
 
 
 def test_report_page_offers_the_report_after_a_run(ran):
@@ -312,6 +322,9 @@ def test_about_page_reads_the_model_docs_evidence_and_schema():
     assert list(tables[0]["id"]) == list(evidence["id"])
     n_params = sum(1 for p, _, _ in iter_fields() if p not in ("name", "description"))
     assert len(tables[1]) == n_params
+    # Every measure, with its definition, from the readout's catalogue.
+    measures = tables[-1]
+    assert set(sim.METRICS) <= set(measures["name"]) and measures["definition"].all()
     at.text_input(key="about_parameter_search").set_value("reablement").run()
     assert 0 < len(at.dataframe[1].value) < n_params
 
@@ -330,30 +343,32 @@ def test_settings_survive_a_page_switch():
 
 # ------------------------------------------------------------------------ plain words
 def test_headline_sentences_read_as_a_planner_would_say_them():
-    h = pr.headline("delayed_discharge_days", -1874, -2210, -1590)
+    h = ro.headline("delayed_discharge_days", -1874, -2210, -1590)
     assert h.text == "about 1,900 fewer delayed days a year, between 1,600 and 2,200"
     assert h.verdict == "better"
-    h = pr.headline("cost_total", -9.9e6, -12.6e6, -7.2e6)
-    assert h.text.startswith("about £9.9 million less a year in total")
-    h = pr.headline("emergency_admissions", -770, -1250, 290)
+    h = ro.headline("cost_total", -9.9e6, -12.6e6, -7.2e6)
+    assert h.text.startswith("about £9.9m less a year in total")
+    h = ro.headline("emergency_admissions", -770, -1250, 290)
     assert h.verdict == "unclear" and "no clear change" in h.text
-    assert pr.headline("days_at_home", 0.7, 0.5, 0.9).verdict == "better"
-    assert pr.headline("deaths", 30, 10, 50).verdict == "worse"
+    assert ro.headline("days_at_home", 0.7, 0.5, 0.9).verdict == "better"
+    assert ro.headline("deaths", 30, 10, 50).verdict == "worse"
     # Money moving into the pooled budget is a shift between payers, not a loss.
-    pooled = pr.headline("cost_pooled", 1.4e6, 1.2e6, 1.6e6)
+    pooled = ro.headline("cost_pooled", 1.4e6, 1.2e6, 1.6e6)
     assert pooled.verdict == "changed"
-    assert pooled.text == "about £1.4 million more a year from the pooled budget, between " \
-        "£1.2 million and £1.6 million"
+    assert pooled.text == "about £1.4m more a year from the pooled budget, between " \
+        "£1.2m and £1.6m"
 
 
 def test_early_estimates_give_the_average_change_without_a_range():
-    assert pr.estimate("delayed_discharge_days", -14_664) == \
+    assert ro.estimate("delayed_discharge_days", -14_664) == \
         "about 15,000 fewer delayed days a year"
-    assert pr.estimate("cost_total", 6.6e6) == "about £6.6 million more a year in total"
-    assert "between" not in pr.estimate("emergency_admissions", -491)
+    assert ro.estimate("cost_total", 6.6e6) == "about £6.6m more a year in total"
+    # Whole pounds: a simulated cost is never known to the penny.
+    assert ro.estimate("cost_total", 6.7) == "about £7 more a year in total"
+    assert "between" not in ro.estimate("emergency_admissions", -491)
 
 
 def test_totals_are_scaled_to_a_year_and_rates_are_not():
-    assert pr.annualise(100, "delayed_discharge_days", 182.5) == pytest.approx(200)
-    assert pr.annualise(0.8, "acute_occupancy", 182.5) == pytest.approx(0.8)
-    assert pr.annualise(12.0, "mean_delayed_patients", 91) == pytest.approx(12.0)
+    assert ro.stats.annualise(100, "delayed_discharge_days", 182.5) == pytest.approx(200)
+    assert ro.stats.annualise(0.8, "acute_occupancy", 182.5) == pytest.approx(0.8)
+    assert ro.stats.annualise(12.0, "mean_delayed_patients", 91) == pytest.approx(12.0)

@@ -6,25 +6,18 @@ from collections import defaultdict
 from importlib import metadata
 from typing import Any
 
-from ..metrics import METRIC_INFO, METRICS
+from ..metrics import METRICS
 from ..params import iter_fields
+from ..readout import fmt as F
+from ..readout.catalogue import CENSUS, metric
 from . import charts
-from . import fmt as F
-from .data import (
-    SERVICES,
-    Ctx,
-    Setting,
-    comparison_rows,
-    doc,
-    get_param,
-    schema_extra,
-)
+from .data import Ctx, Setting, comparison_rows, doc, get_param, schema_extra
 from .model import Figure, Para, Section, Table
 
 
 def measures_section(ctx: Ctx) -> Section:
     blocks: list[Any] = []
-    items = [(m, METRIC_INFO[m][0], METRIC_INFO[m][1]) for m in METRICS
+    items = [(m, metric(m).label, metric(m).unit) for m in METRICS
              if all((a, m) in ctx.diffs.index for a in ctx.alts)]
     labels, data = [], {}
     shown = [m for m, _l, _u in items if m not in ("cost_pooled",)]
@@ -36,7 +29,7 @@ def measures_section(ctx: Ctx) -> Section:
             lo.append(r["rel_ci_low"])
             hi.append(r["rel_ci_high"])
         data[a] = (est, lo, hi)
-    labels = [METRIC_INFO[m][0] for m in shown]
+    labels = [metric(m).label for m in shown]
     blocks.append(Figure(
         lambda: charts.forest(labels, data),
         caption=f"Change of each measure relative to {ctx.base}, with 95% confidence "
@@ -47,13 +40,13 @@ def measures_section(ctx: Ctx) -> Section:
                                         if unit not in ("count", "share", "GBP") else label,
                                         unit) for m, label, unit in items])
     for row, (m, _l, _u) in zip(rows, items):
-        row.insert(1, "higher" if METRIC_INFO[m][2] == "higher" else "lower")
+        row.insert(1, metric(m).better or "neither")
     cols.insert(1, "Better if")
     blocks.append(Table(cols, rows, align=["l", "l"] + ["r"] * (len(cols) - 2),
                         widths=[2.8, 0.8] + [1.1] * len(ctx.cmp.results) +
                         [2.2] * len(ctx.alts),
                         caption="Every measure: mean per scenario and paired change with 95% "
-                                "CI (totals over the results period)", small=True))
+                                "CI (totals per year)", small=True))
     return Section("measures", "Appendix A: all measures", blocks)
 
 
@@ -77,7 +70,7 @@ def stress_section(ctx: Ctx, changed: list[Setting], extra: list[Setting]) -> Se
         if g:
             grades[g] += 1
     caps = ", ".join(f"{label.lower()} {F.plain_value(get_param(bp, path), '')}"
-                     for _c, path, label, _u in SERVICES) + \
+                     for path, label in ((c.capacity, c.label) for c in CENSUS)) + \
         f", social workers {F.plain_value(bp.social_work.staff, '')}"
     code = info["run_code"] or info["report_code"]
     weak = [s.path for s in changed + extra if s.evidence == "weak"]

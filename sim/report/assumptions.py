@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from ..params import iter_fields
+from ..readout import fmt as F
 from ..validation import status_from_table
-from . import fmt as F
 from .data import (
     Ctx,
     Setting,

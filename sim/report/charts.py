@@ -19,6 +19,8 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
+from ..readout.catalogue import PAYER
+
 SERIES = (
     {"color": "#000000", "ls": "-", "marker": "o", "hatch": "", "fill": "#555555"},
     {"color": "#D55E00", "ls": "--", "marker": "s", "hatch": "///", "fill": "#E69F00"},
@@ -29,9 +31,10 @@ SERIES = (
 )
 
 PAYER_STYLE = {
-    "nhs": {"fill": "#005EB8", "hatch": "", "label": "NHS"},
-    "local_authority": {"fill": "#F0C05A", "hatch": "///", "label": "Council"},
-    "pooled": {"fill": "#D9D9D9", "hatch": "...", "label": "Pooled budget"},
+    "nhs": {"fill": "#005EB8", "hatch": "", "label": PAYER["nhs"].short},
+    "local_authority": {"fill": "#F0C05A", "hatch": "///",
+                        "label": PAYER["local_authority"].short},
+    "pooled": {"fill": "#D9D9D9", "hatch": "...", "label": PAYER["pooled"].short},
 }
 
 # Month starts in days from 1 April (the model's day 0 of the year is 1 April).
@@ -101,9 +104,9 @@ def daily_bands(panels: Sequence[tuple], start_day_of_year: float, days: float) 
             for i, (name, frame) in enumerate(data.items()):
                 st = series_style(i)
                 x = frame["day"].to_numpy()
-                ax.fill_between(x, frame["lo"], frame["hi"], color=st["fill"], alpha=0.22,
+                ax.fill_between(x, frame["low"], frame["high"], color=st["fill"], alpha=0.22,
                                 linewidth=0)
-                for edge in ("lo", "hi"):
+                for edge in ("low", "high"):
                     ax.plot(x, frame[edge], color=st["color"], linestyle=st["ls"],
                             linewidth=0.5, alpha=0.6)
                 ax.plot(x, frame["mean"], color=st["color"], linestyle=st["ls"],

@@ -20,89 +20,21 @@ import pandas as pd
 from ..errors import ConfigError
 from ..metrics import METRICS
 from ..params import Params, UncertainEffect, iter_fields
+from ..readout import catalogue as CAT
+from ..readout import fmt as F
+from ..readout import stats as S
+from ..readout.verdict import gridlocked
 from ..results_io import code_version, config_hash
-from ..stats import t_interval
-from . import fmt as F
 from .model import Num, Rich
 
 REPO = Path(__file__).resolve().parents[2]
 VALIDATION_CSV = REPO / "docs" / "validation" / "validation.csv"
 
 
-@dataclass(frozen=True)
-class Headline:
-    metric: str
-    label: str  # the subject of the sentence
-    plural: bool
-    mode: str  # relative | absolute | money
-    unit: str = ""  # for absolute changes
+# Names of measures, payers, services and flows, and every statistic, come from the readout
+# (sim/readout): this package only arranges them into sections.
+PAYERS = tuple(p.key for p in CAT.PAYERS)
 
-
-# Six effects a board asks about first: demand on the hospital, flow out of it, long-term
-# care, what it means for people, and money. The same six in every report, so reports about
-# different scenarios can be read side by side.
-HEADLINES = (
-    Headline("emergency_admissions", "Emergency admissions", True, "relative"),
-    Headline("delayed_discharge_days",
-             "Delayed discharge days (days in hospital after being medically fit)", True,
-             "relative"),
-    Headline("acute_bed_days", "Acute bed days", True, "relative"),
-    Headline("care_home_admissions", "Permanent care home admissions", True, "relative"),
-    Headline("days_at_home", "Days at home per person", True, "absolute",
-             "days per person per year"),
-    Headline("cost_total", "The total cost to public payers", False, "money"),
-)
-
-PAYERS = ("nhs", "local_authority", "pooled")
-PAYER_NAME = {"nhs": "NHS", "local_authority": "Council (local authority)",
-              "pooled": "Pooled budget"}
-PAYER_SUBJECT = {"nhs": "the NHS", "local_authority": "the council",
-                 "pooled": "the pooled budget"}
-PAYER_METRIC = {"nhs": "cost_nhs", "local_authority": "cost_local_authority",
-                "pooled": "cost_pooled"}
-
-SERVICE_NAME = {
-    "a_and_e": "A&E attendances",
-    "acute": "Acute admissions and bed days",
-    "delayed_discharge": "Delayed discharge bed days",
-    "bridging_care": "Bridging care at home",
-    "intermediate_care": "Intermediate care beds",
-    "reablement": "Reablement",
-    "home_care": "Home care",
-    "care_home": "Care homes",
-    "social_work": "Social work assessments",
-    "key_worker": "Key workers",
-    "neighbourhood_team": "Neighbourhood teams",
-}
-
-# Daily census column, capacity parameter, label, unit of capacity.
-SERVICES = (
-    ("acute_occupied", "acute.beds", "Acute beds", "beds"),
-    ("intermediate_care_in_use", "intermediate_care.beds", "Intermediate care beds", "beds"),
-    ("reablement_in_use", "reablement.slots", "Reablement places", "places"),
-    ("home_care_hours_in_use", "home_care.hours_per_week", "Home care hours",
-     "hours a week"),
-    ("care_home_occupied", "care_home.beds", "Care home beds", "beds"),
-)
-
-# Per-replication counts beyond the contract metrics, shown in the flows table when present.
-FLOWS = (
-    ("ae_attendances", "A&E attendances", "count"),
-    ("emergency_admissions", None, None),
-    ("readmissions_30d", None, None),
-    ("ed_boarding_hours", None, None),
-    ("acute_mean_los_days", "Mean length of stay (days, including delays)", "days"),
-    ("supported_discharges", "Discharges needing support (pathways 1 to 3)", "count"),
-    ("pathway_P0", "Pathway 0: home, no new support", "count"),
-    ("pathway_P1", "Pathway 1: home with reablement or home care", "count"),
-    ("pathway_P2", "Pathway 2: intermediate care bed", "count"),
-    ("pathway_P3", "Pathway 3: care home (new placement)", "count"),
-    ("reablement_starts", "Reablement episodes started", "count"),
-    ("intermediate_care_admissions", "Intermediate care admissions", "count"),
-    ("care_home_admissions", None, None),
-    ("mean_delay_days", None, None),
-    ("deaths", None, None),
-)
 
 MODEL_DOC = "docs/model.md"
 DOC_SECTIONS = {
@@ -130,33 +62,6 @@ def schema_extra(info) -> dict[str, Any]:
     return extra if isinstance(extra, dict) else {}
 
 
-def paired(base: pd.Series, other: pd.Series) -> dict[str, float]:
-    """Paired difference of two per-replication series, as ``Comparison.differences``."""
-    common = base.index.intersection(other.index)
-    b = base.loc[common].astype(float)
-    o = other.loc[common].astype(float)
-    ci = t_interval((o - b).tolist())
-    bm = float(b.mean()) if len(b) else math.nan
-    return {"baseline_mean": bm, "scenario_mean": float(o.mean()) if len(o) else math.nan,
-            "difference": ci["mean"], "ci_low": ci["ci_low"], "ci_high": ci["ci_high"],
-            "relative": ci["mean"] / bm if bm else math.nan, "n": ci["n"]}
-
-
-def with_relative_ci(row: dict[str, float]) -> dict[str, float]:
-    """Relative bounds: the paired CI divided by the baseline mean (held fixed)."""
-    out = dict(row)
-    b = row["baseline_mean"]
-    out["rel_ci_low"] = row["ci_low"] / b if b else math.nan
-    out["rel_ci_high"] = row["ci_high"] / b if b else math.nan
-    return out
-
-
-def clear(row: dict[str, float]) -> bool:
-    """True when the 95% CI of the difference excludes zero."""
-    lo, hi = row["ci_low"], row["ci_high"]
-    return not F.missing(lo) and not F.missing(hi) and (lo > 0 or hi < 0)
-
-
 @dataclass
 class Ctx:
     cmp: Any
@@ -176,7 +81,8 @@ class Ctx:
                 "a board report compares scenarios: the comparison has only "
                 f"{self.base!r}; add at least one more scenario",
                 [("scenarios", list(self.cmp.results), "two or more scenarios")])
-        self.diffs = self.cmp.differences(self.base)
+        # Per year, like every surface: the readout scales totals by 365 / run.days.
+        self.diffs = S.differences(self.cmp, self.base)
 
     # ---- parameters
     @property
@@ -204,15 +110,20 @@ class Ctx:
     # ---- results
     def diff(self, scenario: str, metric: str) -> dict[str, float]:
         row = self.diffs.loc[(scenario, metric)]
-        return with_relative_ci({k: float(row[k]) for k in (
+        return {k: float(row[k]) for k in (
             "baseline_mean", "scenario_mean", "difference", "ci_low", "ci_high", "relative",
-            "n")})
+            "rel_ci_low", "rel_ci_high", "n")}
+
+    def gridlock(self, scenario: str) -> bool:
+        """Either this alternative or the baseline had replications in gridlock."""
+        return gridlocked(self.cmp, self.base, scenario)
 
     def kpi(self, scenario: str, column: str) -> pd.Series | None:
+        """Per-replication values of a KPI column, totals per year."""
         k = self.cmp.results[scenario].kpis
         if column not in k.columns or k.empty:
             return None
-        return k.set_index("replication")[column].astype(float)
+        return S.kpis(self.cmp.results[scenario])[column].astype(float)
 
     def compare_column(self, scenario: str, column: str) -> dict[str, float] | None:
         if column in METRICS and (scenario, column) in self.diffs.index:
@@ -220,69 +131,20 @@ class Ctx:
         b, o = self.kpi(self.base, column), self.kpi(scenario, column)
         if b is None or o is None:
             return None
-        return with_relative_ci(paired(b, o))
+        return S.paired(b, o)
 
     def replications(self) -> dict[str, int]:
         return {n: r.replications for n, r in self.cmp.results.items()}
 
     def period(self) -> Rich:
-        days = self.bp.run.days
-        if self.same("run.days") and days == 365:
-            return ("a year",)
-        return ("over ", self.param_num(self.base, "run.days"), " days")
-
-
-def replication_table(res, index_col: str, columns: str, values: str) -> pd.DataFrame:
-    """Per-replication pivot (replication x key), missing combinations counted as zero."""
-    reps = res.kpis["replication"].tolist() if not res.kpis.empty else []
-    frame = getattr(res, index_col)
-    if frame is None or frame.empty:
-        return pd.DataFrame(index=pd.Index(reps, name="replication"))
-    table = frame.pivot_table(index="replication", columns=columns, values=values,
-                              aggfunc="sum", fill_value=0.0)
-    return table.reindex(reps, fill_value=0.0)
-
-
-def cost_by_replication(res) -> pd.DataFrame:
-    reps = res.kpis["replication"].tolist() if not res.kpis.empty else []
-    if res.costs is None or res.costs.empty:
-        return pd.DataFrame(index=pd.Index(reps, name="replication"))
-    table = res.costs.groupby(["replication", "service", "payer"])["cost"].sum().unstack(
-        ["service", "payer"], fill_value=0.0)
-    return table.reindex(reps, fill_value=0.0).fillna(0.0)
-
-
-def daily_band(res, column: str, scale: float = 1.0) -> pd.DataFrame:
-    """Mean and 95% CI across replications of a daily census column, by day."""
-    d = res.daily
-    if d is None or d.empty or column not in d.columns:
-        return pd.DataFrame(columns=["day", "mean", "lo", "hi", "n"])
-    wide = d.pivot_table(index="day", columns="replication", values=column) * scale
-    n = wide.notna().sum(axis=1)
-    mean = wide.mean(axis=1)
-    sd = wide.std(axis=1, ddof=1)
-    from scipy import stats
-
-    tq = pd.Series(np.where(n > 1, stats.t.ppf(0.975, np.maximum(n - 1, 1)), np.nan),
-                   index=wide.index)
-    half = tq * sd / np.sqrt(n)
-    # Census counts cannot be negative, so neither can the band.
-    out = pd.DataFrame({"day": wide.index.to_numpy(), "mean": mean.to_numpy(),
-                        "lo": (mean - half).clip(lower=0).to_numpy(),
-                        "hi": (mean + half).to_numpy(), "n": n.to_numpy()})
-    # With one replication there is no interval: the band collapses onto the line.
-    out["lo"] = out["lo"].fillna(out["mean"])
-    out["hi"] = out["hi"].fillna(out["mean"])
-    return out
+        """Every total in the report is per year, whatever the run length (stated on page 1
+        and under Run settings)."""
+        return ("a year",)
 
 
 def plain_period(ctx: Ctx) -> str:
     """'a year' or 'over 120 days', as plain text for captions."""
     return "".join(x if isinstance(x, str) else x.text for x in ctx.period())
-
-
-def service_name(s: str) -> str:
-    return SERVICE_NAME.get(s, s.replace("_", " ").capitalize())
 
 
 def join_words(words: list[str]) -> str:

@@ -6,42 +6,32 @@ from typing import Any
 
 import pandas as pd
 
-from ..metrics import METRIC_INFO
-from ..stats import t_interval
+from ..readout import fmt as F
+from ..readout import stats as S
+from ..readout.catalogue import CENSUS, FLOW_TABLE, delay_reason_name, metric
+from ..readout.tables import heavy_tailed_present
 from . import charts
-from . import fmt as F
-from .data import (
-    FLOWS,
-    SERVICES,
-    Ctx,
-    comparison_rows,
-    daily_band,
-    get_param,
-    paired,
-    plain_period,
-    replication_table,
-)
+from .data import Ctx, comparison_rows, get_param, plain_period
 from .model import Figure, Heading, Section, Table
 
 
 def flows_section(ctx: Ctx) -> Section:
     blocks: list[Any] = []
     period = plain_period(ctx)
-    items = []
-    for column, label, unit in FLOWS:
-        if label is None:
-            label, unit = METRIC_INFO[column][0], METRIC_INFO[column][1]
-        items.append((column, label, unit))
+    items = [(c, metric(c).label, metric(c).unit) for c in FLOW_TABLE]
     cols, rows = comparison_rows(ctx, items)
     blocks.append(Table(cols, rows, align=["l"] + ["r"] * (len(cols) - 1),
                         widths=[3.0] + [1.0] * len(ctx.cmp.results) + [2.0] * len(ctx.alts),
                         caption=f"Flows through the system ({period}; mean over replications)",
                         small=True))
+    spread = heavy_tails(ctx)
+    if spread is not None:
+        blocks.append(spread)
     bp = ctx.bp
     start = (bp.run.start_day_of_year + bp.run.warmup_days) % 365
     panels = []
-    delayed = {n: daily_band(r, "delayed_patients") for n, r in ctx.cmp.results.items()}
-    acute = {n: daily_band(r, "acute_occupied") for n, r in ctx.cmp.results.items()}
+    delayed = {n: S.daily_band(r, "delayed_patients") for n, r in ctx.cmp.results.items()}
+    acute = {n: S.daily_band(r, "acute_occupied") for n, r in ctx.cmp.results.items()}
     panels.append(("People medically fit but still in an acute bed", "people", delayed, None))
     beds = ctx.bp.acute.beds if ctx.same("acute.beds") else None
     panels.append(("Acute beds occupied", "beds", acute,
@@ -55,8 +45,7 @@ def flows_section(ctx: Ctx) -> Section:
                 "weekdays only, delays build up every weekend: hence the weekly saw-tooth.",
         alt="Line charts of delayed patients and occupied acute beds by day with bands"))
     # Delays by reason
-    tabs = {n: replication_table(r, "delays_by_reason", "reason", "delayed_days")
-            for n, r in ctx.cmp.results.items()}
+    tabs = {n: S.delays_by_replication(r) for n, r in ctx.cmp.results.items()}
     # In the order the model records them, which follows the discharge process.
     reasons: list[str] = []
     for r in ctx.cmp.results.values():
@@ -69,19 +58,18 @@ def flows_section(ctx: Ctx) -> Section:
         chart = {}
         for n in ctx.cmp.results:
             t = tabs[n].reindex(columns=reasons, fill_value=0.0)
-            cis = [t_interval(t[c].tolist()) for c in reasons]
-            chart[n] = ([c["mean"] for c in cis], [c["ci_low"] for c in cis],
-                        [c["ci_high"] for c in cis])
+            cis = S.column_summary(t[reasons])
+            chart[n] = (list(cis["mean"]), list(cis["ci_low"]), list(cis["ci_high"]))
         base_t = tabs[ctx.base].reindex(columns=reasons, fill_value=0.0)
         for reason in reasons:
-            row: list[Any] = [reason[:1].upper() + reason[1:]]
+            row: list[Any] = [delay_reason_name(reason)]
             vals = [float(tabs[n].reindex(columns=reasons, fill_value=0.0)[reason].mean())
                     for n in ctx.cmp.results]
             dp = F.dp_for(vals)
             row += [F.number(v, dp) for v in vals]
             for a in ctx.alts:
-                s = paired(base_t[reason], tabs[a].reindex(columns=reasons,
-                                                           fill_value=0.0)[reason])
+                s = S.paired(base_t[reason], tabs[a].reindex(columns=reasons,
+                                                             fill_value=0.0)[reason])
                 ddp = F.dp_for([s["difference"], s["ci_low"], s["ci_high"]])
                 ci = "" if F.missing(s["ci_low"]) else (
                     f" ({F.number(s['ci_low'], ddp, True)} to "
@@ -92,7 +80,7 @@ def flows_section(ctx: Ctx) -> Section:
                 *[f"Change, {a} (95% CI)" for a in ctx.alts]]
         blocks.append(Heading("Delayed discharge days by reason"))
         blocks.append(Figure(
-            lambda: charts.grouped_hbars([r[:1].upper() + r[1:] for r in reasons], chart,
+            lambda: charts.grouped_hbars([delay_reason_name(r) for r in reasons], chart,
                                          f"Delayed days ({period})",
                                          fmt=lambda v: f"{v:,.0f}"),
             caption="Delayed discharge days by the step people were waiting for. Bars: mean "
@@ -108,14 +96,15 @@ def flows_section(ctx: Ctx) -> Section:
     labels = []
     occ_reps: dict[str, dict[str, pd.Series]] = {n: {} for n in ctx.cmp.results}
     caps: dict[str, dict[str, float]] = {}
-    for column, cap_path, label, cap_unit in SERVICES:
+    for column, cap_path, label, cap_unit in ((c.column, c.capacity, c.label, c.unit)
+                                              for c in CENSUS):
         ok = True
         for n, r in ctx.cmp.results.items():
             cap = get_param(r.params, cap_path)
             if r.daily is None or r.daily.empty or column not in r.daily.columns or not cap:
                 ok = False
                 break
-            occ_reps[n][label] = r.daily.groupby("replication")[column].mean() / float(cap)
+            occ_reps[n][label] = S.occupancy_by_replication(r, column, cap)
             caps.setdefault(label, {})[n] = float(cap)
         if not ok:
             continue
@@ -127,17 +116,17 @@ def flows_section(ctx: Ctx) -> Section:
         for n in ctx.cmp.results:
             row.append(F.pct(float(occ_reps[n][label].mean()), 1))
         for a in ctx.alts:
-            s = paired(occ_reps[ctx.base][label], occ_reps[a][label])
+            s = S.paired(occ_reps[ctx.base][label], occ_reps[a][label])
             ci = "" if F.missing(s["ci_low"]) else (
                 f" ({F.points(s['ci_low'], signed=True)} to {F.points(s['ci_high'], signed=True)})")
             row.append(F.points(s["difference"], signed=True) + ci)
         orows.append(row)
     for n in ctx.cmp.results:
-        cis = [t_interval(occ_reps[n][lab].tolist()) for lab, _u in labels]
+        cis = S.column_summary({lab: occ_reps[n][lab] for lab, _u in labels})
         # A mean occupancy lies between empty and full, and so does its interval.
-        ochart[n] = ([c["mean"] * 100 for c in cis],
-                     [min(max(c["ci_low"] * 100, 0.0), 100.0) for c in cis],
-                     [min(max(c["ci_high"] * 100, 0.0), 100.0) for c in cis])
+        ochart[n] = (list(cis["mean"] * 100) if len(cis) else [],
+                     [min(max(x * 100, 0.0), 100.0) for x in cis.get("ci_low", [])],
+                     [min(max(x * 100, 0.0), 100.0) for x in cis.get("ci_high", [])])
     if orows:
         blocks.append(Figure(
             lambda: charts.grouped_hbars([lab for lab, _u in labels], ochart,
@@ -155,3 +144,25 @@ def flows_section(ctx: Ctx) -> Section:
                             caption="Mean occupancy by service (share of capacity in use)",
                             small=True))
     return Section("flows", "Flows and capacity", blocks)
+
+
+def heavy_tails(ctx: Ctx) -> Table | None:
+    """Waits and queues swing by multiples between replications near gridlock, so one bad
+    replication pulls the mean: the median and the 10th and 90th percentiles of replications
+    describe a typical year better."""
+    names = heavy_tailed_present(ctx.cmp)
+    if not names:
+        return None
+    rows = []
+    for m in names:
+        row: list[Any] = [metric(m).label]
+        for res in ctx.cmp.results.values():
+            s = S.spread(S.kpis(res)[m].tolist())
+            dp = F.dp_for([s["p10"], s["median"], s["p90"]])
+            row.append(f"{F.number(s['median'], dp)} ({F.number(s['p10'], dp)} to "
+                       f"{F.number(s['p90'], dp)})")
+        rows.append(row)
+    return Table(["Measure", *ctx.cmp.results], rows, align=["l"] + ["r"] * len(ctx.cmp.results),
+                 caption="Waits and queues: median of replications (10th to 90th percentile), "
+                         "totals per year; the mean misleads when one replication comes close "
+                         "to gridlock", small=True)

@@ -54,7 +54,8 @@ ul.headline li { display: flex; gap: .7rem; align-items: baseline; padding: .32r
        text-transform: uppercase; letter-spacing: .05em; padding: .05rem .2rem;
        border: 1.5px solid var(--ink); }
 .tag-worse { background: var(--ink); color: #fff; }
-.tag-unclear, .tag-same { border-style: dashed; font-weight: 600; }
+.tag-unclear, .tag-no-change, .tag-changed { border-style: dashed; font-weight: 600; }
+.tag-gridlock { border-style: double; border-width: 3px; }
 nav.toc { font-size: .88rem; margin: .3rem 0 1.2rem; color: var(--muted); }
 nav.toc a { color: var(--ink); margin-right: .9rem; }
 .table-wrap { overflow-x: auto; }
@@ -165,7 +166,8 @@ def _block(block) -> Markup:
             tag = Markup("")
             if block.tags:
                 t = block.tags[i]
-                tag = Markup('<span class="tag tag-{}">{}</span>').format(t.lower(), t)
+                tag = Markup('<span class="tag tag-{}">{}</span>').format(
+                    t.lower().replace(" ", "-"), t)
             body = _rich(item)
             if block.tags:
                 body = Markup("<span>{}</span>").format(body)

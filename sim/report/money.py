@@ -7,22 +7,12 @@ from typing import Any
 
 import pandas as pd
 
+from ..readout import fmt as F
+from ..readout import stats as S
+from ..readout.catalogue import PAYER, SERVICES, service_name
+from ..readout.tables import payer_table
 from . import charts
-from . import fmt as F
-from .data import (
-    PAYER_METRIC,
-    PAYER_NAME,
-    PAYER_SUBJECT,
-    PAYERS,
-    SERVICE_NAME,
-    Ctx,
-    cost_by_replication,
-    doc,
-    join_words,
-    paired,
-    plain_period,
-    service_name,
-)
+from .data import PAYERS, Ctx, doc, join_words, plain_period
 from .model import Figure, Heading, Para, Section, Strong, Table
 
 
@@ -33,16 +23,16 @@ def cost_shift(ctx: Ctx, alt: str) -> dict[str, Any]:
     two totals is counted as moved between them (the pooled budget taking a share of home
     care is the typical case); the change in the service's total is the real change.
     """
-    base_tab = cost_by_replication(ctx.cmp.results[ctx.base])
-    alt_tab = cost_by_replication(ctx.cmp.results[alt])
-    cols = base_tab.columns.union(alt_tab.columns)
-    base_tab = base_tab.reindex(columns=cols, fill_value=0.0)
-    alt_tab = alt_tab.reindex(columns=cols, fill_value=0.0)
-    rows = []
-    for col in cols:
-        stats = paired(base_tab[col], alt_tab[col])
-        rows.append({"service": col[0], "payer": col[1], **stats})
-    table = pd.DataFrame(rows)
+    base_tab = S.costs_by_replication(ctx.cmp.results[ctx.base])
+    alt_tab = S.costs_by_replication(ctx.cmp.results[alt])
+    table = S.paired_table(base_tab, alt_tab)
+    if table.empty:
+        table = pd.DataFrame(columns=["service", "payer", "baseline_mean", "scenario_mean",
+                                      "difference", "ci_low", "ci_high"])
+    else:
+        table.insert(0, "service", [k[0] for k in table["key"]])
+        table.insert(1, "payer", [k[1] for k in table["key"]])
+        table = table.drop(columns=["key"])
     base_total = float(base_tab.sum(axis=1).mean()) if not base_tab.empty else 0.0
     moves: dict[tuple[str, str], float] = defaultdict(float)
     move_services: dict[tuple[str, str], list[str]] = defaultdict(list)
@@ -86,17 +76,18 @@ def who_pays_section(ctx: Ctx, shifts: dict[str, dict]) -> Section:
              [f"Change, {a} (95% CI)" for a in ctx.alts])
     rows = []
     totals_for_chart: dict[str, list[float]] = {}
-    for payer in (*PAYERS, "total"):
-        metric = "cost_total" if payer == "total" else PAYER_METRIC[payer]
-        means = {n: float(ctx.cmp.results[n].kpis[metric].mean()) for n in names}
-        if payer != "total":
+    table = payer_table(ctx.cmp, ctx.base)
+    for key, grp in table.groupby("payer_key", sort=False):
+        means = dict(zip(grp["scenario"], grp["mean"]))
+        if key != "total":
             if not any(means.values()):
                 continue
-            totals_for_chart[payer] = [means[n] for n in names]
-        row: list[Any] = ["Total" if payer == "total" else PAYER_NAME[payer]]
+            totals_for_chart[key] = [means[n] for n in names]
+        row: list[Any] = ["Total" if key == "total" else PAYER[key].name]
         row += [F.gbp(means[n]) for n in names]
+        changes = grp.set_index("scenario")
         for a in ctx.alts:
-            d = ctx.diff(a, metric)
+            d = changes.loc[a]
             change, lo, hi = F.gbp_range(d["difference"], d["ci_low"], d["ci_high"])
             row += [change, f"{lo} to {hi}"] if one else [f"{change} ({lo} to {hi})"]
         rows.append(row)
@@ -159,8 +150,8 @@ def shift_paragraphs(ctx: Ctx, alt: str, shift: dict) -> list[Para]:
         bits = []
         for (frm, to), amount in sorted(moves.items(), key=lambda kv: -kv[1]):
             services = join_words([service_name(s).lower() for s in shift["move_services"][(frm, to)]])
-            bits.append(f"{F.gbp(amount)} of {PAYER_SUBJECT[frm]}\u2019s spending on "
-                        f"{services} is now paid by {PAYER_SUBJECT[to]}")
+            bits.append(f"{F.gbp(amount)} of {PAYER[frm].subject}\u2019s spending on "
+                        f"{services} is now paid by {PAYER[to].subject}")
         out.append(Para((Strong(f"Shift between payers ({period}). "), "; ".join(bits) +
                          ". This changes who pays, not how much is spent: it is not a saving "
                          "to the system.")))
@@ -171,7 +162,7 @@ def shift_paragraphs(ctx: Ctx, alt: str, shift: dict) -> list[Para]:
             nets = []
             for payer in ("local_authority", "nhs"):
                 share = into_pooled.get(payer, 0.0) / total_in
-                d = ctx.diff(alt, PAYER_METRIC[payer])["difference"]
+                d = ctx.diff(alt, PAYER[payer].metric)["difference"]
                 nets.append((payer, share, d + share * pooled["difference"],
                              d + pooled["difference"]))
             def change(x: float) -> str:
@@ -179,12 +170,12 @@ def shift_paragraphs(ctx: Ctx, alt: str, shift: dict) -> list[Para]:
 
             text = ("The model does not say who funds the pooled budget. If each partner funds "
                     "it in proportion to the spending it moved in (" +
-                    ", ".join(f"{PAYER_SUBJECT[p].replace('the ', '')} {F.pct(sh, 0)}"
+                    ", ".join(f"{PAYER[p].subject.replace('the ', '')} {F.pct(sh, 0)}"
                               for p, sh, _n, _x in nets) + "), the net change is " +
-                    " and ".join(f"{change(n)} for {PAYER_SUBJECT[p]}"
+                    " and ".join(f"{change(n)} for {PAYER[p].subject}"
                                  for p, _s, n, _x in nets) + ". At the extremes: " +
-                    "; ".join(f"if {PAYER_SUBJECT[p]} funded all of it, {change(x)} for "
-                              f"{PAYER_SUBJECT[p]}"
+                    "; ".join(f"if {PAYER[p].subject} funded all of it, {change(x)} for "
+                              f"{PAYER[p].subject}"
                               for p, _s, _n, x in nets) + ".")
             out.append(Para((text,)))
     else:
@@ -199,7 +190,7 @@ def shift_paragraphs(ctx: Ctx, alt: str, shift: dict) -> list[Para]:
 
     def who(c: dict) -> str:
         payers = [p for p in c["payers"] if p != "pooled"] or c["payers"]
-        return ", ".join(PAYER_NAME[p].split(" (")[0] for p in payers)
+        return ", ".join(PAYER[p].short for p in payers)
 
     def listing(items) -> str:
         return join_words([f"{service_name(s).lower()} ({F.gbp(c['difference'])}, {who(c)})"
@@ -219,12 +210,12 @@ def shift_paragraphs(ctx: Ctx, alt: str, shift: dict) -> list[Para]:
 def service_table(ctx: Ctx, alt: str, shift: dict) -> Table:
     t = shift["table"]
     t = t[(t["baseline_mean"] != 0) | (t["scenario_mean"] != 0)].copy()
-    t["order"] = t["service"].map({s: i for i, s in enumerate(SERVICE_NAME)}).fillna(99)
+    t["order"] = t["service"].map({s: i for i, s in enumerate(SERVICES)}).fillna(99)
     t = t.sort_values(["order", "service", "payer"])
     rows = []
     for r in t.itertuples():
         change, lo, hi = F.gbp_range(r.difference, r.ci_low, r.ci_high)
-        rows.append([service_name(r.service), PAYER_NAME.get(r.payer, r.payer).split(" (")[0],
+        rows.append([service_name(r.service), PAYER[r.payer].short if r.payer in PAYER else r.payer,
                      F.gbp(r.baseline_mean), F.gbp(r.scenario_mean), change,
                      "" if F.missing(r.ci_low) else f"{lo} to {hi}"])
     return Table(["Service", "Payer", ctx.base, alt, "Change", "95% CI"], rows,

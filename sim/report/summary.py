@@ -5,22 +5,11 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ..metrics import METRIC_INFO
 from ..params import UncertainEffect
-from . import fmt as F
-from .data import (
-    HEADLINES,
-    PAYER_METRIC,
-    PAYER_SUBJECT,
-    PAYERS,
-    Ctx,
-    Headline,
-    Setting,
-    clear,
-    doc,
-    effect_label,
-    outside_targets,
-)
+from ..readout import fmt as F
+from ..readout.catalogue import BOARD_HEADLINES, PAYER, PAYERS, Metric, metric
+from ..readout.verdict import VERDICTS, verdict, warnings
+from .data import Ctx, Setting, doc, effect_label, outside_targets
 from .model import Bullets, Heading, Num, Para, Rich, Section, Strong, rich
 
 
@@ -36,14 +25,15 @@ def _noun(up: bool) -> str:
     return "rise" if up else "fall"
 
 
-def effect_sentence(ctx: Ctx, scenario: str, h: Headline) -> tuple[Rich, dict[str, Any]]:
-    row = ctx.diff(scenario, h.metric)
-    src = f"diff:{scenario}:{h.metric}"
-    mode = h.mode
+def effect_sentence(ctx: Ctx, scenario: str, h: Metric) -> tuple[Rich, dict[str, Any]]:
+    """A headline effect laid out as a sentence; the numbers, the verdict and the words for
+    the measure all come from the readout."""
+    row = ctx.diff(scenario, h.name)
+    src = f"diff:{scenario}:{h.name}"
+    mode = h.headline_mode
     if mode == "relative" and not row["baseline_mean"]:
         mode = "absolute"
-    unit_kind = METRIC_INFO.get(h.metric, ("", "", "lower"))[1]
-    direction = METRIC_INFO.get(h.metric, ("", "", "lower"))[2]
+    unit_kind = h.unit
     d, lo, hi = row["difference"], row["ci_low"], row["ci_high"]
     up = d > 0
 
@@ -79,7 +69,7 @@ def effect_sentence(ctx: Ctx, scenario: str, h: Headline) -> tuple[Rich, dict[st
                       n("scenario_mean", F.pct(row["scenario_mean"], 1)))
         else:
             dp = F.dp_for([d, lo, hi])
-            unit = " " + h.unit if h.unit else ""
+            unit = " " + h.unit_label
             size = (n("difference", F.number(d, dp)), unit)
             # The unit follows the estimate once; repeating it on both bounds reads badly.
             lo_n = (n("ci_low", F.number(lo, dp)),)
@@ -88,28 +78,24 @@ def effect_sentence(ctx: Ctx, scenario: str, h: Headline) -> tuple[Rich, dict[st
             levels = (", from ", n("baseline_mean", F.number(row["baseline_mean"], ldp)),
                       " to ", n("scenario_mean", F.number(row["scenario_mean"], ldp)))
 
-    label = Strong(h.label)
+    label = Strong(h.subject)
+    code = verdict(h.name, d, lo, hi, ctx.gridlock(scenario))
     if F.missing(lo) or F.missing(hi):
         text = rich(label, f" {_verb(up, h.plural)} by about ", size, levels,
                     " (too few replications for a confidence interval).")
-        verdict = "unclear"
-    elif d == 0 and lo == 0 and hi == 0:
+    elif code == "same":
         text = rich(label, " " + ("are" if h.plural else "is") + " the same in both "
                     "scenarios.")
-        verdict = "no change"
-    elif clear(row):
-        near, far = (lo_n, hi_n) if abs(lo) <= abs(hi) else (hi_n, lo_n)
-        text = rich(label, f" {_verb(up, h.plural)} by about ", size, " (95% CI ", near,
-                    " to ", far, ")", levels, ".")
-        better = up == (direction == "higher")
-        verdict = "better" if better else "worse"
-    else:
+    elif code == "unclear":
         best = ("best estimate no change" if d == 0 else
                 rich("best estimate a ", size, f" {_noun(up)}"))
         text = rich(label, " show" + ("" if h.plural else "s") + " no clear change: ", best,
                     ", 95% CI from a ", lo_n, " fall to a ", hi_n, " rise", levels, ".")
-        verdict = "no clear change"
-    record = {"scenario": scenario, "metric": h.metric, "label": h.label, "verdict": verdict,
+    else:
+        near, far = (lo_n, hi_n) if abs(lo) <= abs(hi) else (hi_n, lo_n)
+        text = rich(label, f" {_verb(up, h.plural)} by about ", size, " (95% CI ", near,
+                    " to ", far, ")", levels, ".")
+    record = {"scenario": scenario, "metric": h.name, "label": h.subject, "verdict": code,
               "direction": "rise" if up else ("fall" if d < 0 else "none"), **row}
     return text, record
 
@@ -183,7 +169,10 @@ def summary_section(ctx: Ctx, changed: list[Setting], extra: list[Setting],
         "This report compares ", _names(ctx.alts), " with ", Strong(ctx.base),
         ", the baseline. Each was simulated for ", pop, ", over ", length, ", ", rep_n,
         " times with the same random numbers (seed ", seed, "), so each difference below is "
-        "taken replication by replication."), "lead"))
+        "taken replication by replication. Totals are shown per year, whatever the length "
+        "of the run."), "lead"))
+    for w in warnings(cmp):
+        blocks.append(Para((Strong("Warning: gridlock. "), w.text), "warning"))
     blocks.append(Bullets(descr, style="compact"))
     for alt in ctx.alts:
         blocks.append(Para(changes_sentence(ctx, alt, changed)))
@@ -193,14 +182,13 @@ def summary_section(ctx: Ctx, changed: list[Setting], extra: list[Setting],
         title = ("Headline effects" if len(ctx.alts) == 1 else f"Headline effects of {alt}")
         blocks.append(Heading(f"{title} (compared with {ctx.base})"))
         items, tags, attrs = [], [], []
-        for h in HEADLINES:
-            if (alt, h.metric) not in ctx.diffs.index:
+        for name in BOARD_HEADLINES:
+            if (alt, name) not in ctx.diffs.index:
                 continue
-            text, record = effect_sentence(ctx, alt, h)
+            text, record = effect_sentence(ctx, alt, metric(name))
             items.append(text)
-            tags.append({"better": "Better", "worse": "Worse", "no clear change": "Unclear",
-                         "no change": "Same", "unclear": "Unclear"}[record["verdict"]])
-            attrs.append({"metric": h.metric, "scenario": alt, "verdict": record["verdict"],
+            tags.append(VERDICTS[record["verdict"]])
+            attrs.append({"metric": name, "scenario": alt, "verdict": record["verdict"],
                           "direction": record["direction"]})
             headline_data.append(record)
         blocks.append(Bullets(items, tags=tags, attrs=attrs, style="headline"))
@@ -222,32 +210,32 @@ def summary_section(ctx: Ctx, changed: list[Setting], extra: list[Setting],
 def who_pays_sentence(ctx: Ctx, alt: str, shift: dict) -> Rich:
     parts: list[Any] = ["Who pays: "]
     payer_bits = []
-    for payer in PAYERS:
-        metric = PAYER_METRIC[payer]
-        if (alt, metric) not in ctx.diffs.index:
+    for p in PAYERS:
+        if (alt, p.metric) not in ctx.diffs.index:
             continue
-        row = ctx.diff(alt, metric)
+        row = ctx.diff(alt, p.metric)
         if row["baseline_mean"] == 0 and row["scenario_mean"] == 0:
             continue
-        src = f"diff:{alt}:{metric}"
+        src = f"diff:{alt}:{p.metric}"
         scale = F.money_scale([row["difference"], row["ci_low"], row["ci_high"]])
         d = row["difference"]
         amount = Num(F.gbp(d, scale), d, f"{src}:difference")
         lo, hi = row["ci_low"], row["ci_high"]
         word = "more" if d > 0 else "less"
-        if clear(row):
+        code = verdict(p.metric, d, row["ci_low"], row["ci_high"])
+        if code not in ("unclear", "same"):
             near, far = ((lo, "ci_low"), (hi, "ci_high"))
             if abs(lo) > abs(hi):
                 near, far = far, near
             ci = (" (95% CI ", Num(F.gbp(near[0], scale), near[0], f"{src}:{near[1]}"), " to ",
                   Num(F.gbp(far[0], scale), far[0], f"{src}:{far[1]}"), ")")
-            payer_bits.append((PAYER_SUBJECT[payer], " pays ", amount, f" {word}", *ci))
+            payer_bits.append((p.subject, " pays ", amount, f" {word}", *ci))
         elif F.missing(lo):
-            payer_bits.append((PAYER_SUBJECT[payer], " pays ", amount, f" {word}"))
+            payer_bits.append((p.subject, " pays ", amount, f" {word}"))
         elif d == 0 and lo == 0 and hi == 0:
-            payer_bits.append((PAYER_SUBJECT[payer], " pays the same"))
+            payer_bits.append((p.subject, " pays the same"))
         else:
-            payer_bits.append((PAYER_SUBJECT[payer], " shows no clear change (best estimate ",
+            payer_bits.append((p.subject, " shows no clear change (best estimate ",
                                amount, f" {word}; 95% CI from ",
                                Num(F.gbp(lo, scale), lo, f"{src}:ci_low"), " less to ",
                                Num(F.gbp(hi, scale), hi, f"{src}:ci_high"), " more)"))
@@ -261,8 +249,8 @@ def who_pays_sentence(ctx: Ctx, alt: str, shift: dict) -> Rich:
         frm = sorted({m[0] for m in moves})
         to = sorted({m[1] for m in moves})
         parts.append(" Part of this is spending moved from " +
-                     " and ".join(PAYER_SUBJECT[p] for p in frm) + " to " +
-                     " and ".join(PAYER_SUBJECT[p] for p in to) +
+                     " and ".join(PAYER[k].subject for k in frm) + " to " +
+                     " and ".join(PAYER[k].subject for k in to) +
                      ": a change in who pays, not a saving (see Who pays, who saves).")
     return tuple(parts)
 
@@ -314,17 +302,14 @@ def limits(ctx: Ctx, changed: list[Setting], extra: list[Setting],
                     f"compared with published figures{why}. Read the results as relative "
                     "effects between scenarios, not as a forecast of a local system."))
     failures = sum(len(r.failures) for r in ctx.cmp.results.values())
-    unstable = 0
-    for r in ctx.cmp.results.values():
-        if "unstable" in r.kpis.columns:
-            unstable += int((r.kpis["unstable"] > 0).sum())
-    if failures or unstable:
+    if failures:
         out.append((Strong("Incomplete runs. "),
                     Num(str(failures), float(failures), "run:failures"),
-                    " replication(s) failed and ",
-                    Num(str(unstable), float(unstable), "run:unstable"),
-                    " stopped early because A&E queues grew without bound; the results use "
-                    "the rest."))
+                    " replication(s) failed; the results use the rest."))
+    for w in warnings(ctx.cmp):
+        out.append((Strong("Gridlock. "), f"{w.replications} of {w.of} replications of "
+                    f"{w.scenario} passed the gridlock threshold and are included: read its "
+                    "figures as a system that has broken down (see the warning above)."))
     out.append((Strong("Not in the model. "), "Self-funded care, workforce supply, price "
                 "changes (costs are in the price years of their sources) and the split of the "
                 f"pooled budget between its partners ({doc(3)}, {doc(7)})."))

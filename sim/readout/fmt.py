@@ -1,8 +1,16 @@
-"""Numbers for people: thousands separators, money as £1.2m or £350k, shares as percentages.
+"""The one number format: thousands separators, money as £1.2m, £350k or £2,824 (never
+pence), shares as percentages and their changes in percentage points.
 
-A range is shown at one precision (``dp_for``), so "6.1% (95% CI 2.3% to 9.9%)" never turns
-into "6.1% (2.3% to 10%)". Magnitudes are shown without a sign: the words around them
-("fall", "rise", "less", "more") carry the direction, which reads better than a minus sign.
+Two precisions, one rule each:
+
+* tables and cards show a value at a precision set by its size (``dp_for``: no decimals from
+  100, one from 1, two below), and a range at one precision, so "6.1% (95% CI 2.3% to 9.9%)"
+  never turns into "6.1% (2.3% to 10%)";
+* sentences round an estimate to two significant figures ("about 1,900 fewer delayed days",
+  "about £1.2m less"), with more figures only when two would print both ends of a range alike.
+
+Magnitudes in sentences are shown without a sign: the words around them ("fall", "rise",
+"less", "more") carry the direction, which reads better than a minus sign.
 """
 
 from __future__ import annotations
@@ -148,3 +156,36 @@ def plain_value(value, unit: str = "") -> str:
             return f"{int(value):,}"
         return f"{value:,.6g}"
     return str(value)
+
+
+# --------------------------------------------------------------------------------------------
+# Sentences: significant figures
+# --------------------------------------------------------------------------------------------
+def round_sig(x: float, sig: int = 2) -> float:
+    """``x`` rounded to ``sig`` significant figures (1,874 -> 1,900; 0.0734 -> 0.073)."""
+    if x == 0 or not math.isfinite(x):
+        return x
+    digits = sig - int(math.floor(math.log10(abs(x)))) - 1
+    return round(x, digits)
+
+
+def plain(x: float, sig: int = 2) -> str:
+    """A magnitude with thousands separators and no more decimals than it needs."""
+    if missing(x):
+        return NA
+    r = abs(round_sig(x, sig))
+    if r >= 10 ** (sig - 1) or r == int(r):
+        return f"{r:,.0f}"
+    decimals = sig - int(math.floor(math.log10(r))) - 1
+    return f"{r:,.{decimals}f}".rstrip("0").rstrip(".")
+
+
+def money(x: float, sig: int = 2) -> str:
+    """An amount in a sentence, without a sign: £9.9m, £250,000, £60 (whole pounds: a
+    simulated cost is never known to the penny)."""
+    a = abs(x)
+    if not math.isfinite(a):
+        return NA
+    if round_sig(a, sig) >= 1e6:
+        return f"£{plain(a / 1e6, sig)}m"
+    return f"£{round(round_sig(a, sig)):,}"

@@ -1,0 +1,54 @@
+"""The readout: the one summary stage every surface reads (no user-interface imports).
+
+* :mod:`~sim.readout.catalogue`: how every measure, payer, service, delay reason and flow is
+  named and spoken of (label, unit, better direction, total or rate, definition, source);
+* :mod:`~sim.readout.stats`: per-year scaling, t intervals, paired differences with relative
+  intervals, spreads of replications (median, 10th/90th percentiles), daily bands;
+* :mod:`~sim.readout.fmt`: the one number format;
+* :mod:`~sim.readout.verdict`: the one verdict vocabulary and the gridlock warning;
+* :mod:`~sim.readout.words`: sentences (the one :class:`Headline` type);
+* :mod:`~sim.readout.tables`: tidy per-year tables of a comparison.
+
+Totals are per year on every surface, with the run length stated (:func:`run_length`).
+"""
+
+from . import catalogue, fmt, stats, tables, verdict, words
+from .catalogue import (
+    BOARD_HEADLINES,
+    CATALOGUE,
+    FLOW,
+    HEAVY_TAILED,
+    KEY_METRICS,
+    PAYER,
+    PAYERS,
+    Metric,
+    Payer,
+    is_total,
+    metric,
+    service_name,
+)
+from .stats import differences, per_year_factor
+from .tables import (
+    cost_by_service_table,
+    daily_bands,
+    delays_by_reason_table,
+    difference_table,
+    flow_table,
+    headlines,
+    nominal_date,
+    payer_table,
+    summary_table,
+    sweep_table,
+)
+from .verdict import VERDICTS, Warning, gridlock, verdict as verdict_of, warnings
+from .words import Headline, estimate, format_difference, format_value, headline, run_length
+
+__all__ = [
+    "BOARD_HEADLINES", "CATALOGUE", "FLOW", "HEAVY_TAILED", "Headline", "KEY_METRICS", "Metric",
+    "PAYER", "PAYERS", "Payer", "VERDICTS", "Warning", "catalogue", "cost_by_service_table",
+    "daily_bands", "delays_by_reason_table", "difference_table", "differences", "estimate",
+    "flow_table", "fmt", "format_difference", "format_value", "gridlock", "headline",
+    "headlines", "is_total", "metric", "nominal_date", "payer_table", "per_year_factor",
+    "run_length", "service_name", "stats", "summary_table", "sweep_table", "tables", "verdict",
+    "verdict_of", "warnings", "words",
+]
