@@ -17,6 +17,7 @@ Conventions
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -927,6 +928,103 @@ CAPACITY_PER_50K = (
 )
 
 
+# --------------------------------------------------------------------------------------------
+# Today's census: start the run from a known state instead of a warm-up
+# --------------------------------------------------------------------------------------------
+# Bins of the census counts by days, as hospitals report them: 0-1, 2-3, 4-7, 8-14, 15-21 and
+# 22 or more days (the last bin is open-ended; 21+ days is the NHS "super-stranded" mark).
+CENSUS_DAY_BINS: tuple[int, ...] = (0, 2, 4, 8, 15, 22)
+
+
+def _census_counts(description: str, source: str) -> Any:
+    extra = {"unit": "people by days (bins 0-1, 2-3, 4-7, 8-14, 15-21, 22+)", "source": source,
+             "evidence": "strong"}
+    return Field(default_factory=lambda: [0] * len(CENSUS_DAY_BINS), description=description,
+                 min_length=len(CENSUS_DAY_BINS), max_length=len(CENSUS_DAY_BINS),
+                 json_schema_extra=extra)
+
+
+_SITREP = "the area's own daily census (NHS acute discharge situation report; ward systems)"
+
+
+class Census(Block):
+    """Who is where on the start date. Counts are of people aged 65+ in the modelled area.
+
+    When a census is given the run starts from it with no warm-up: each person is placed with
+    a remaining stay drawn from the stay distribution conditional on the days already spent.
+    """
+
+    start_date: date | None = param(
+        None, unit="ISO date (YYYY-MM-DD)",
+        description="Date of the census and of simulated day 0; sets run.start_weekday and "
+        "run.start_day_of_year. Blank keeps those two settings as given.",
+        source="the area's census", evidence="strong",
+    )
+    in_treatment_by_days: list[int] = _census_counts(
+        "People in acute beds not yet ready to leave, by days since admission.", _SITREP)
+    ready_to_leave_p0: list[int] = _census_counts(
+        "People ready to leave hospital for home with no new support (pathway 0), by days "
+        "waiting since they were ready.", _SITREP)
+    ready_to_leave_p1: list[int] = _census_counts(
+        "People ready to leave for home with support (pathway 1: reablement or home care), by "
+        "days waiting since they were ready.", _SITREP)
+    ready_to_leave_p2: list[int] = _census_counts(
+        "People ready to leave for a rehabilitation bed (pathway 2: intermediate care), by "
+        "days waiting since they were ready.", _SITREP)
+    ready_to_leave_p3: list[int] = _census_counts(
+        "People ready to leave for a care home (pathway 3), by days waiting since they were "
+        "ready.", _SITREP)
+    in_reablement: int = param(
+        0, unit="people", ge=0, le=1_000_000,
+        description="People receiving reablement at home on the start date.",
+        source="the area's reablement service caseload", evidence="strong",
+    )
+    in_intermediate_care: int = param(
+        0, unit="people", ge=0, le=1_000_000,
+        description="People in intermediate care (step-down rehabilitation) beds.",
+        source="the area's intermediate care bed census", evidence="strong",
+    )
+    in_interim_beds: int = param(
+        0, unit="people", ge=0, le=1_000_000,
+        description="People in interim (discharge-to-assess) care-home beds awaiting a "
+        "long-term placement; placed in intermediate care beds when the model has no interim "
+        "pool.",
+        source="the area's brokerage records", evidence="strong",
+    )
+    home_care_waiting: int = param(
+        0, unit="people", ge=0, le=1_000_000,
+        description="People in the community waiting for a home care package to start.",
+        source="the council's unmet-need list (ADASS snapshot survey)", evidence="strong",
+    )
+    care_home_residents: int | None = param(
+        None, unit="people", ge=0, le=10_000_000,
+        description="Care-home residents aged 65+ (placed up to care_home.beds). Blank uses "
+        "population.care_home_share of the population.",
+        source="the area's care-home capacity tracker", evidence="strong",
+    )
+    waiting_in_ae: int = param(
+        0, unit="people", ge=0, le=1_000_000,
+        description="People in A&E waiting for an acute bed (decision to admit made).",
+        source="the trust's A&E census", evidence="strong",
+    )
+
+    @model_validator(mode="after")
+    def _counts_not_negative(self) -> Census:
+        for name in ("in_treatment_by_days", "ready_to_leave_p0", "ready_to_leave_p1",
+                     "ready_to_leave_p2", "ready_to_leave_p3"):
+            counts = getattr(self, name)
+            bad = [c for c in counts if c < 0 or c > 1_000_000]
+            if bad:
+                raise ValueError(f"{name} has count {bad[0]}: each count must be between 0 "
+                                 "and 1,000,000 people")
+        return self
+
+    def in_acute(self) -> int:
+        """People in acute beds on the start date (treatment plus ready to leave)."""
+        return sum(self.in_treatment_by_days) + sum(
+            sum(getattr(self, f"ready_to_leave_p{k}")) for k in range(4))
+
+
 class Params(Block):
     """A complete scenario: every parameter of the model."""
 
@@ -946,6 +1044,13 @@ class Params(Block):
     care_home: CareHome = Field(default_factory=CareHome)
     levers: Levers = Field(default_factory=Levers)
     costs: Costs = Field(default_factory=Costs)
+    census: Census | None = Field(
+        None, description="Today's census: who is in hospital, waiting to leave, in each "
+        "short-term service and on the home-care waiting list. Blank starts from an empty "
+        "hospital with a warm-up (run.warmup_days); given, the run starts from it with no "
+        "warm-up and results are dated from census.start_date.",
+        json_schema_extra={"unit": "census block (fields in sim.params.Census)",
+                           "source": "the area's own daily census", "evidence": "strong"})
 
     @model_validator(mode="after")
     def _scale_blank_capacities(self) -> Params:
@@ -956,6 +1061,18 @@ class Params(Block):
             if getattr(target, field) is None:
                 value = per_50k * scale
                 setattr(target, field, max(1, round(value)) if whole else round(value, 1))
+        return self
+
+    @model_validator(mode="after")
+    def _census_dates_the_run(self) -> Params:
+        """A census date fixes the weekday and the day of the financial year of day 0."""
+        if self.census is not None and self.census.start_date is not None:
+            d = self.census.start_date
+            april = date(d.year if d.month >= 4 else d.year - 1, 4, 1)
+            day_of_year = min((d - april).days, 364)
+            if (self.run.start_weekday, self.run.start_day_of_year) != (d.weekday(), day_of_year):
+                # Assign through the dict: the run block validates assignments one by one.
+                self.run.__dict__.update(start_weekday=d.weekday(), start_day_of_year=day_of_year)
         return self
 
 
