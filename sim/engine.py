@@ -41,6 +41,7 @@ from .population import (
 from .recorder import Recorder
 from .resources import Pool
 from .rng import DISCHARGE, PersonDraws, Streams, replication_seed
+from .snapshot import planning_row
 
 
 class CountingEnvironment(simpy.Environment):
@@ -236,6 +237,7 @@ class Model:
                 "bridging_at_home": self.bridging.level,
                 "record_up": 1.0 if self.policy.record_up else 0.0,
             })
+            rec.daily[-1].update(planning_row(self))
             yield env.timeout(1.0)
             day += 1
 
