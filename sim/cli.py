@@ -120,6 +120,9 @@ def run_main(cfg: DictConfig) -> None:
         choice = hydra_cfg.runtime.choices.get("scenario")
         model.setdefault("name", choice or "custom")
         params = validate(model, label=f"scenario {choice!r}")
+        if cfg.get("area"):  # a local area: the scenario and overrides apply on top of it
+            params = load_scenario(choice or "fragmented", overrides=_model_overrides(),
+                                   area=str(cfg.area))
         if _reuse_finished(cfg, params):
             return
         executor = _executor(cfg)
@@ -155,7 +158,9 @@ def compare_main(cfg: DictConfig) -> None:
     try:
         names = list(cfg.scenarios)
         overrides = _model_overrides()
-        scenarios = {name: load_scenario(name, overrides=overrides) for name in names}
+        area = str(cfg.area) if cfg.get("area") else None
+        scenarios = {name: load_scenario(name, overrides=overrides, area=area)
+                     for name in names}
         executor = _executor(cfg)
         with ProgressBar(desc="compare") as bar:
             cmp = compare(scenarios, replications=int(cfg.replications), seed=int(cfg.seed),

@@ -31,7 +31,7 @@ MAX_SCENARIO_FILE_BYTES = 256 * 1024
 # Keys that belong to the command line (how to run), not to the model (what to run).
 RUN_CONTROL_KEYS = frozenset(
     {"scenario", "scenarios", "replications", "seed", "workers", "executor", "output_dir",
-     "baseline", "resume", "hydra"}
+     "baseline", "resume", "hydra", "area"}
 )
 
 
@@ -64,10 +64,13 @@ def default_dict() -> dict[str, Any]:
 def load_scenario(
     scenario: str | Path | Params | Mapping[str, Any],
     overrides: Iterable[str] | None = None,
+    area: str | Path | None = None,
 ) -> Params:
     """Load a named scenario, a YAML file path, a mapping or a Params, then apply overrides.
+    With ``area`` (a local area file, see :mod:`sim.area`) the scenario applies to that area.
 
     >>> cfg = load_scenario("fragmented", overrides=["population.size=50000", "run.days=365"])
+    >>> cfg = load_scenario("integrated", area="my_area.xlsx")
     """
     overrides = list(overrides or [])
     if isinstance(scenario, Params):
@@ -86,6 +89,10 @@ def load_scenario(
             data = _read_yaml(path)
             data.setdefault("name", _safe_name(path.stem))
     data = {k: v for k, v in data.items() if k not in RUN_CONTROL_KEYS}
+    if area is not None:
+        from .area import scenario_on_area
+
+        data, label = scenario_on_area(area, data), f"{label} on area {Path(area).name}"
 
     merged = OmegaConf.create(default_dict())
     OmegaConf.set_struct(merged, True)
