@@ -31,6 +31,13 @@ def to_scenario(data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     out.update(capacity_blocks(data["capacity"], notes))
     out["costs"] = {k: v for k, v in data["costs"].items() if k != "price_year"}
     notes.append(f"Unit costs in prices of {data['costs']['price_year']}.")
+    from .fit import apply_rates
+
+    rates = data.get("rates") or {}
+    apply_rates(out, rates)
+    moved = [f"{k} {v:g}" for k, v in rates.items() if v is not None and v != 1.0]
+    notes.append("Rates: " + (", ".join(moved) if moved else "national defaults (not fitted)")
+                 + ".")
     census = census_block(data.get("census") or {})
     if census is not None:
         out["census"] = census

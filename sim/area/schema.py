@@ -184,6 +184,20 @@ CENSUS = (
          "bed.", 0, 1_000_000, "int", required=False),
 )
 
+# The Rates sheet: multipliers of the national rates, set by ``python -m sim.area fit`` (1 is
+# the national default). The keys are the names in sim.area.fit.FITTED.
+RATES = (
+    Cell("admission_rate_scale", "multiplier", "Multiplier of the national crisis rate that "
+         "brings people 65+ to A&E (and so of emergency admissions). 1 = national default; "
+         "set by the fit.", 0.3, 3.0),
+    Cell("pathway_split_scale", "multiplier", "Multiplier of the function lines below which "
+         "a person needs support to leave hospital (P1, P2, P3): above 1, more discharges "
+         "need support. 1 = national default; set by the fit.", 0.5, 1.8),
+    Cell("residual_wait_scale", "multiplier", "Multiplier of the waits no capacity explains "
+         "(finding a home care provider, a care-home vacancy, the provider's visit). "
+         "1 = national default; set by the fit.", 0.1, 10.0),
+)
+
 # Sheet name -> (YAML key, shape, cells). The order is the workbook's.
 SHEETS = {
     "About": ("area", "settings", ABOUT),
@@ -194,5 +208,6 @@ SHEETS = {
     "Costs": ("costs", "settings", COSTS),
     "Monthly": ("monthly", "table", MONTHLY),
     "Census": ("census", "settings", CENSUS),
+    "Rates": ("rates", "settings", RATES),
 }
 YAML_KEYS = {key: sheet for sheet, (key, _, _) in SHEETS.items()}

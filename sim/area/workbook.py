@@ -30,6 +30,8 @@ SHEET_NOTES = {
                "the national default and the fit report says so.",
     "Census": "Who is where today. The run starts from this date and state (leave the date "
               "blank to warm up from an empty hospital instead).",
+    "Rates": "Multipliers of the national rates, written by python -m sim.area fit (1 = the "
+             "national default). Change them by hand only to test a what-if.",
 }
 
 README_LINES = (
