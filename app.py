@@ -18,6 +18,8 @@ common.warm_up_workers()
 pages = [
     st.Page("app_pages/compare.py", title="Compare scenarios", icon=":material/compare_arrows:",
             default=True),
+    st.Page("app_pages/area.py", title="Your area", icon=":material/location_city:",
+            url_path="area"),
     st.Page("app_pages/explorer.py", title="Capacity explorer", icon=":material/tune:",
             url_path="capacity"),
     st.Page("app_pages/report.py", title="Report", icon=":material/description:",

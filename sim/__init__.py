@@ -9,6 +9,7 @@
 __version__ = "0.1.0"
 
 from .config import available_scenarios, load_scenario, scenario_descriptions  # noqa: E402
+from .area import load_area  # noqa: E402
 from .errors import ConfigError, InvariantError, ReplicationError, SimError  # noqa: E402
 from .metrics import METRIC_INFO, METRICS  # noqa: E402
 from .params import Params  # noqa: E402
@@ -19,5 +20,5 @@ __all__ = [
     "__version__", "available_scenarios", "load_scenario", "scenario_descriptions",
     "ConfigError", "InvariantError", "ReplicationError", "SimError", "METRICS", "METRIC_INFO",
     "Params", "read_results", "write_comparison", "write_results", "Comparison", "Results",
-    "compare", "run",
+    "compare", "run", "load_area",
 ]

@@ -324,3 +324,19 @@ def test_monthly_downloads(area_run):
     wb = openpyxl.load_workbook(io.BytesIO(planning.to_xlsx(table)))
     assert wb.sheetnames == ["Winter plan (80% bands)", "Tidy", "Notes"]
     assert planning.by_age_and_frailty(area_run) is None  # not recorded yet; the note says so
+
+
+# ----------------------------------------------------------------------------------- app
+def test_area_page_sets_the_example_area_as_the_compare_baseline():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file("app_pages/area.py", default_timeout=120).run()
+    assert not at.exception
+    at.button(key="area_use_example").click().run()
+    assert not at.exception and at.session_state["area_name"] == "example_area"
+    assert sim.load_area(at.session_state["area_path"]).population.size == 100_000
+    at.button(key="area_baseline").click().run()
+    assert not at.exception
+    assert at.session_state["sel|baseline"] == "example_area"
+    assert at.session_state["sel|alternatives"] == ["example_area.integrated"]
+    assert at.session_state["c|population"] == 100_000
