@@ -21,7 +21,7 @@ import streamlit as st
 import sim
 import sim.area as area_lib
 from app_pages import common
-from sim.area.files import MAX_FILE_BYTES, area_yaml, read_area
+from sim.area.files import area_yaml, read_area
 from sim.readout import planning
 
 ss = st.session_state
@@ -74,8 +74,8 @@ def _set_area(checked, label: str) -> None:
 st.subheader("2. Your area")
 upload = st.file_uploader("Area file (.xlsx or .yaml)", type=["xlsx", "yaml", "yml"],
                           key="area_upload",
-                          help=f"At most {MAX_FILE_BYTES // (1024 * 1024)} MB. It is checked "
-                               "cell by cell before it is used.")
+                          help="It is checked cell by cell before it is used; the area set "
+                               "before (if any) stays in use until a file passes.")
 if upload is None:
     ss.pop("area_upload_done", None)
 elif ss.get("area_upload_done") != upload.file_id:
@@ -102,7 +102,7 @@ if "area_path" not in ss:
     st.info("No area set yet. Upload your file above, or start from the example area.",
             icon=":material/info:")
     if st.button("Use the example area", key="area_use_example", icon=":material/map:"):
-        _set_area(read_area(area_lib.EXAMPLE), "the example area (national figures)")
+        _set_area(read_area(area_lib.EXAMPLE), "the example area, built from national figures")
         st.rerun()
     st.stop()
 

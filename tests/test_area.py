@@ -151,6 +151,21 @@ def test_a_formula_is_refused_not_evaluated(files, tmp_path):
     assert field == f"Capacity!{where}" and value == "=40+56" and "formula" in allowed
 
 
+def test_a_formula_and_a_bad_value_are_both_reported(files, tmp_path):
+    xlsx, _ = files
+    wb = openpyxl.load_workbook(xlsx)
+    formula = _cell(xlsx, "Capacity", "care_home_places")
+    wb["Capacity"][formula] = "=3000+380"
+    wb["Capacity"][_cell(xlsx, "Capacity", "p2_beds")] = "lots"
+    bad = tmp_path / "two.xlsx"
+    wb.save(bad)
+    with pytest.raises(sim.ConfigError) as err:
+        read_area(bad)
+    fields = [p[0] for p in err.value.problems]
+    assert sorted(fields) == sorted([f"Capacity!{formula}",
+                                     f"Capacity!{_cell(xlsx, 'Capacity', 'p2_beds')}"])
+
+
 def test_external_links_are_refused_before_parsing(files, tmp_path):
     src = files[0].read_bytes()
     out = io.BytesIO()

@@ -83,11 +83,12 @@ def read_area(path: str | Path, content: bytes | None = None) -> Area:
         content = path.read_bytes()
     if len(content) > MAX_FILE_BYTES:
         raise _too_big(path.name, len(content))
+    formulas: list[Problem] = []
     if suffix == ".xlsx":
-        raw, locations = _read_xlsx(content, path.name)
+        raw, locations, formulas = _read_xlsx(content, path.name)
     else:
         raw, locations = _read_yaml(content, path.name)
-    data = check(raw, locations, path.name)
+    data = check(raw, locations, path.name, formulas)
     return Area(data, locations, str(path))
 
 
@@ -160,6 +161,7 @@ def _read_xlsx(content: bytes, name: str) -> tuple[dict, dict]:
                           f"{README_SHEET}, {', '.join(SHEETS)}",
                           [(unknown[0], unknown[0], "one of " + ", ".join(SHEETS))])
     problems: list[Problem] = []
+    formulas: list[Problem] = []
     for ws in wb.worksheets:
         if ws.max_row > MAX_ROWS or ws.max_column > MAX_COLUMNS:
             problems.append((ws.title, f"{ws.max_row} rows x {ws.max_column} columns",
@@ -169,7 +171,7 @@ def _read_xlsx(content: bytes, name: str) -> tuple[dict, dict]:
             for cell in row:
                 if cell.data_type == "f" or type(cell.value).__name__ in (
                         "ArrayFormula", "DataTableFormula"):
-                    problems.append((f"{ws.title}!{cell.coordinate}", _text_of(cell.value),
+                    formulas.append((f"{ws.title}!{cell.coordinate}", _text_of(cell.value),
                                      "a typed value, not a formula (formulas are never "
                                      "evaluated)"))
     _raise(problems, name)
@@ -184,8 +186,9 @@ def _read_xlsx(content: bytes, name: str) -> tuple[dict, dict]:
             data[key] = _settings_sheet(ws, key, cells, locations, problems)
         else:
             data[key] = _table_sheet(ws, key, cells, locations, problems)
-    _raise(problems, name)
-    return data, locations
+    if problems:
+        _raise(problems + formulas, name)
+    return data, locations, formulas
 
 
 def _text_of(value: Any) -> str:
@@ -252,9 +255,11 @@ def _raise(problems: list[Problem], name: str) -> None:
 
 
 # ------------------------------------------------------------------------------------ check
-def check(raw: dict[str, Any], locations: dict[tuple, str], name: str) -> dict[str, Any]:
-    """Check every value against its cell's unit and range; return clean, typed values."""
-    problems: list[Problem] = []
+def check(raw: dict[str, Any], locations: dict[tuple, str], name: str,
+          known: list[Problem] | None = None) -> dict[str, Any]:
+    """Check every value against its cell's unit and range; return clean, typed values.
+    ``known`` problems (formula cells) are reported with the rest, once per cell."""
+    problems: list[Problem] = list(known or [])
     out: dict[str, Any] = {}
 
     def where(block: str, key: Any, column: str | None = None) -> str:
@@ -297,7 +302,13 @@ def check(raw: dict[str, Any], locations: dict[tuple, str], name: str) -> dict[s
                                                  problems) for c in cells})
             out[block] = clean_rows
     _cross_checks(out, where, problems)
-    _raise(problems, name)
+    seen: set[str] = set()
+    unique = []
+    for problem in problems:  # a formula cell is named once, as a formula
+        if problem[0] not in seen:
+            seen.add(problem[0])
+            unique.append(problem)
+    _raise(unique, name)
     return out
 
 

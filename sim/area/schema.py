@@ -189,13 +189,13 @@ CENSUS = (
 RATES = (
     Cell("admission_rate_scale", "multiplier", "Multiplier of the national crisis rate that "
          "brings people 65+ to A&E (and so of emergency admissions). 1 = national default; "
-         "set by the fit.", 0.3, 3.0),
+         "set by the fit.", 0.3, 3.0, required=False),
     Cell("pathway_split_scale", "multiplier", "Multiplier of the function lines below which "
          "a person needs support to leave hospital (P1, P2, P3): above 1, more discharges "
-         "need support. 1 = national default; set by the fit.", 0.5, 1.8),
+         "need support. 1 = national default; set by the fit.", 0.5, 1.8, required=False),
     Cell("residual_wait_scale", "multiplier", "Multiplier of the waits no capacity explains "
          "(finding a home care provider, a care-home vacancy, the provider's visit). "
-         "1 = national default; set by the fit.", 0.1, 10.0),
+         "1 = national default; set by the fit.", 0.1, 10.0, required=False),
 )
 
 # Sheet name -> (YAML key, shape, cells). The order is the workbook's.
