@@ -36,7 +36,8 @@ import pandas as pd
 import sim
 from sim.config import parse_overrides
 from sim.errors import ConfigError
-from sim.executors import ProgressBar, resolve_executor, run_points
+from sim.executors import ProgressBar, resolve_executor
+from sim.runner import run_points
 from sim.results_io import (
     POINT_TABLES,
     RESULTS_ROOT,

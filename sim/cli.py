@@ -1,7 +1,7 @@
-"""Command line (Hydra): ``python -m sim`` runs one scenario, ``python -m sim.compare`` several.
+"""Command line (Hydra): ``python -m sim`` runs one scenario, ``python -m sim compare`` several.
 
     python -m sim scenario=integrated replications=10 seed=1 population.size=50000
-    python -m sim.compare scenarios=[fragmented,integrated] replications=10
+    python -m sim compare scenarios=[fragmented,integrated] replications=10
     python -m sim -m scenario=fragmented,integrated acute.beds=300,340   # a sweep
     python -m sim scenario=integrated replications=40 executor=dask      # on a Dask cluster
 

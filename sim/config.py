@@ -22,7 +22,7 @@ from omegaconf.errors import OmegaConfBaseException
 from pydantic import BaseModel, ValidationError
 
 from .errors import ConfigError
-from .params import CAPACITY_PER_50K, Params, iter_fields
+from .params import Params, iter_fields
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 NAMED_DIR = SCENARIO_DIR / "scenario"
@@ -55,10 +55,7 @@ def default_dict() -> dict[str, Any]:
     Capacities stay blank (None) here so that they follow ``population.size`` unless a
     scenario or override sets them.
     """
-    data = Params().model_dump(mode="json")
-    for block, field, _, _ in CAPACITY_PER_50K:
-        data[block][field] = None
-    return data
+    return Params().model_dump(mode="json")
 
 
 def load_scenario(

@@ -76,6 +76,8 @@ class ReplicationOutput:
 
 class Model:
     def __init__(self, p: Params, streams: Streams):
+        # Blank capacities become numbers here, once, for this replication only.
+        p = p.resolved()
         self.p = p
         self.rs = streams
         self.env = CountingEnvironment()
@@ -311,7 +313,7 @@ class Model:
 
 
 def run_replication(p: Params, seed: int, replication: int) -> ReplicationOutput:
-    from .metrics import compute_kpis
+    from .metrics import compute_kpis, replication_costs
 
     t0 = time.perf_counter()
     model = Model(p, Streams(replication_seed(seed, replication)))
@@ -324,7 +326,7 @@ def run_replication(p: Params, seed: int, replication: int) -> ReplicationOutput
         kpis=kpis,
         daily=model.rec.daily,
         delays_by_reason=dict(model.rec.delay_days),
-        costs=dict(model.rec.costs),
+        costs=replication_costs(model),
         counts=dict(model.rec.counts),
         runtime_seconds=runtime,
         events=model.env.scheduled,

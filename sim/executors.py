@@ -19,7 +19,9 @@ Results come back as plain data and are put back in task order, so the same seed
 give identical results whichever executor runs them. Replications travel in batches (a few
 per task) so that scheduling overhead stays small next to the simulation itself.
 
-An exception inside a replication is caught where it runs and comes back as a
+This module knows nothing of replications: it runs a function over items (the runner ships
+replications through it and imports it; it imports nothing from the runner). An exception
+inside a replication is caught where it runs and comes back as a
 :class:`~sim.runner.Failure` record. If the infrastructure fails instead (a worker process
 dies, a task cannot be sent), the replications of the batches that did not come back are
 recorded as failures too and the finished ones are kept.
@@ -33,8 +35,7 @@ import math
 import re
 import sys
 import threading
-import traceback
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from .errors import ConfigError
@@ -319,76 +320,6 @@ def resolve_executor(spec: Any = None, workers: int = 1,
 
 
 # ------------------------------------------------------------------------------------------
-def _replication_task(task):
-    from .runner import _one
-
-    return _one(*task)
-
-
-def _infrastructure_failure(task, exc: BaseException):
-    """A Failure record for a replication whose batch never came back."""
-    from .runner import Failure
-
-    params, seed, replication = task
-    return Failure(params.name, replication, seed,
-                   f"{type(exc).__name__} in the executor: {exc}",
-                   "".join(traceback.format_exception(exc)))
-
-
-def run_tasks(tasks: Sequence[tuple[Any, int, int]], executor: Any = None, workers: int = 1,
-              progress: ProgressCallback | None = None) -> list[Any]:
-    """Run (params, seed, replication) tasks; outputs or Failure records in task order."""
-    return resolve_executor(executor, workers).map(
-        _replication_task, tasks, _infrastructure_failure, progress)
-
-
-def run_points(points: Mapping[str, Any], replications: int | Iterable[int], seed: int,
-               executor: Any = None, workers: int = 1,
-               progress: ProgressCallback | None = None,
-               on_point: Callable[[str, Any], None] | None = None) -> dict[str, Any]:
-    """Run many configs (sweep points) as one stream of work; one Results per point.
-
-    ``replications`` is a count or the replication indices to run (for extending a pilot
-    run). Every point uses the same seed, so replication i of every point shares its random
-    streams (common random numbers). ``on_point(label, results)`` is called as soon as all
-    replications of a point are back, in this process, so a point can be stored at once and
-    an interrupted sweep loses only the points still running. Failed replications are kept
-    in ``Results.failures``; nothing is raised for them. ``Results.runtime_seconds`` of a
-    point is the simulation time of its replications added up.
-    """
-    from .runner import _assemble
-
-    reps = list(range(replications)) if isinstance(replications, int) else list(replications)
-    if not reps:
-        raise ConfigError("replications: need at least one", [("replications", reps, ">= 1")])
-    ex = resolve_executor(executor, workers)
-    # Point by point, so each point's replications sit in neighbouring batches and points
-    # finish (and are stored) progressively rather than all at the end.
-    tasks = [(label, params, seed, r) for label, params in points.items() for r in reps]
-    outputs: dict[str, list[Any]] = {label: [] for label in points}
-    results: dict[str, Any] = {}
-    total = len(tasks)
-    done = 0
-    for index, output in ex.imap_unordered(_replication_task, [t[1:] for t in tasks],
-                                           _infrastructure_failure):
-        label = tasks[index][0]
-        outputs[label].append(output)
-        done += 1
-        if progress:
-            progress(done, total)
-        if len(outputs[label]) == len(reps):
-            done_outputs = outputs.pop(label)
-            # Points overlap in time, so a point's runtime is its replications' own
-            # simulation time added up, not a wall-clock span.
-            runtime = sum(getattr(o, "runtime_seconds", 0.0) for o in done_outputs)
-            res = _assemble(points[label].name, points[label], seed, done_outputs, runtime)
-            results[label] = res
-            if on_point:
-                on_point(label, res)
-    return {label: results[label] for label in points}
-
-
-# ------------------------------------------------------------------------------------------
 class ProgressBar:
     """A progress callback ``(done, total)`` drawing a tqdm bar: done, rate and ETA.
 
@@ -426,4 +357,4 @@ class ProgressBar:
 
 __all__ = ["ALLOWED_EXECUTORS", "Executor", "SerialExecutor", "ProcessExecutor", "DaskExecutor",
            "ProgressBar", "default_workers", "resolve_executor", "validate_executor",
-           "run_tasks", "run_points", "shutdown"]
+           "shutdown"]

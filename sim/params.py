@@ -942,17 +942,26 @@ class Params(Block):
     levers: Levers = Field(default_factory=Levers)
     costs: Costs = Field(default_factory=Costs)
 
-    @model_validator(mode="after")
-    def _scale_blank_capacities(self) -> Params:
-        """Blank capacities follow the population: the default per 50,000 people 65+."""
+    def blank_capacities(self) -> frozenset[str]:
+        """Capacities left blank (``block.field``): they follow ``population.size``."""
+        return frozenset(f"{block}.{field}" for block, field, _, _ in CAPACITY_PER_50K
+                         if getattr(getattr(self, block), field) is None)
+
+    def resolved(self) -> Params:
+        """A copy with every blank capacity filled in: the default per 50,000 people 65+,
+        scaled to ``population.size``. The one place a blank capacity becomes a number; the
+        scenario itself keeps it blank, so it still follows the population when the size
+        changes later. Filled values are unchanged."""
+        if not self.blank_capacities():
+            return self
+        out = self.model_copy(deep=True)
         scale = self.population.size / 50_000
         for block, field, per_50k, whole in CAPACITY_PER_50K:
-            target = getattr(self, block)
+            target = getattr(out, block)
             if getattr(target, field) is None:
                 value = per_50k * scale
                 setattr(target, field, max(1, round(value)) if whole else round(value, 1))
-        return self
-
+        return out
 
 
 def iter_fields(model: type[BaseModel] = Params, prefix: str = ""):

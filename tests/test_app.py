@@ -244,7 +244,7 @@ def test_saved_yaml_loads_back_to_the_same_scenario(tmp_path):
     assert sim.load_scenario(path) == params
     # Capacities left empty still follow the population when it changes.
     bigger = sim.load_scenario(path, ["population.size=40000"])
-    assert bigger.acute.beds == 2 * params.acute.beds
+    assert bigger.resolved().acute.beds == 2 * params.resolved().acute.beds
     assert bigger.reablement.slots == 60
 
 
