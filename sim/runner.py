@@ -21,6 +21,13 @@ from .engine import ReplicationOutput, run_replication
 from .errors import ConfigError, ReplicationError
 from .executors import default_workers as _default_workers
 from .executors import resolve_executor, validate_executor
+from .limits import (
+    check_points,
+    check_replications,
+    check_seed,
+    check_work,
+    check_workers,
+)
 from .metrics import METRICS
 from .params import Params
 from .stats import t_interval
@@ -146,13 +153,12 @@ def _execute(tasks: list[tuple[Params, int, int]], workers: int,
     return run_tasks(tasks, executor=executor, workers=workers, progress=progress)
 
 
-def _check_counts(replications: int, workers: int) -> None:
-    if not isinstance(replications, int) or isinstance(replications, bool) or replications < 1:
-        raise ConfigError(f"replications = {replications!r}: must be a whole number >= 1",
-                          [("replications", replications, "a whole number >= 1")])
-    if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
-        raise ConfigError(f"workers = {workers!r}: must be a whole number >= 1",
-                          [("workers", workers, "a whole number >= 1")])
+def _check_request(params: list[Params], replications: int, workers: int, seed: int) -> None:
+    """Refuse a request over a documented limit (sim.limits) before anything starts."""
+    check_replications(replications)
+    check_workers(workers)
+    check_seed(seed)
+    check_work(params, replications)
 
 
 def _assemble(name: str, params: Params, seed: int,
@@ -200,7 +206,7 @@ def run(cfg: Params | str, replications: int = 10, seed: int = 2026, workers: in
     results as ``.partial``; with ``on_error="keep"`` they are in ``Results.failures``.
     """
     params = cfg if isinstance(cfg, Params) else load_scenario(cfg)
-    _check_counts(replications, workers)
+    _check_request([params], replications, workers, seed)
     validate_executor(executor, workers)
     t0 = time.perf_counter()
     outputs = _execute([(params, seed, r) for r in range(replications)], workers, progress,
@@ -224,10 +230,12 @@ def compare(scenarios: Mapping[str, Params | str] | list[str], replications: int
         scenarios = {str(s): s for s in scenarios}
     if len(scenarios) < 1:
         raise ConfigError("compare needs at least one scenario", [("scenarios", [], "1 or more")])
-    _check_counts(replications, workers)
+    check_replications(replications)
+    check_workers(workers)
     validate_executor(executor, workers)
     params = {name: (p if isinstance(p, Params) else load_scenario(p))
               for name, p in scenarios.items()}
+    _check_request(list(params.values()), replications, workers, seed)
     tasks = [(p, seed, r) for p in params.values() for r in range(replications)]
     t0 = time.perf_counter()
     outputs = _execute(tasks, workers, progress, executor)
@@ -282,6 +290,8 @@ def run_points(points: Mapping[str, Any], replications: int | Iterable[int], see
     reps = list(range(replications)) if isinstance(replications, int) else list(replications)
     if not reps:
         raise ConfigError("replications: need at least one", [("replications", reps, ">= 1")])
+    check_points(len(points))
+    _check_request(list(points.values()), len(reps), workers, seed)
     ex = resolve_executor(executor, workers)
     # Point by point, so each point's replications sit in neighbouring batches and points
     # finish (and are stored) progressively rather than all at the end.
