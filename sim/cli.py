@@ -208,6 +208,9 @@ def _hydra_entry(task, config_name: str) -> None:
     register_schema()
     try:
         check_override_keys(sys.argv[1:])
+        # Hydra writes its own folder under output_dir before the task starts: check first.
+        out = [a.split("=", 1)[1] for a in sys.argv[1:] if a.lstrip("+~").startswith("output_dir=")]
+        _check_writable(Path(out[-1] if out else "results"))
     except ConfigError as exc:
         _fail(exc)
     main = hydra.main(version_base=None, config_path=str(SCENARIO_DIR),

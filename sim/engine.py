@@ -31,6 +31,7 @@ from .population import (
     DEAD,
     ED,
     HOME,
+    INTERMEDIATE_CARE,
     LOCATION_NAMES,
     NURSING,
     RESIDENTIAL,
@@ -280,6 +281,7 @@ class Model:
             # not yet moved in; a complete run has no such gap.
             if not self.unstable and abs(self.loc[ACUTE].level - self.hospital.beds.in_use) > 1e-6:
                 raise InvariantError("people in acute beds differ from beds in use")
+            self._check_transfers()
         else:
             inside = self.anonymous_in_system
             if inside != self.hospital.beds.in_use + len(self.hospital.beds.waiting):
@@ -312,13 +314,28 @@ class Model:
         return little
 
 
+    def _check_transfers(self) -> None:
+        """Conservation across transfers: everyone placed in a bed-based service holds one of
+        its beds. Beds may be held a little ahead of a transfer (booked, not yet moved in),
+        never the other way round: more people there than beds held means a transfer lost
+        someone (the bed was given back but the person never moved on)."""
+        if self.unstable:
+            return
+        place, pool = INTERMEDIATE_CARE, self.intermediate_care.beds
+        if self.loc[place].level > pool.in_use + 1e-6:
+            raise InvariantError(
+                f"{self.loc[place].level:g} people in intermediate care but {pool.in_use:g} "
+                "beds held: a transfer out of it lost someone")
+
 def run_replication(p: Params, seed: int, replication: int) -> ReplicationOutput:
-    from .metrics import compute_kpis, replication_costs
+    from .metrics import check_payers, compute_kpis, replication_costs
 
     t0 = time.perf_counter()
     model = Model(p, Streams(replication_seed(seed, replication)))
     model.run()
     little = model.check_invariants()
+    costs = replication_costs(model)
+    check_payers(costs)
     kpis = compute_kpis(model)
     runtime = time.perf_counter() - t0
     return ReplicationOutput(
@@ -326,7 +343,7 @@ def run_replication(p: Params, seed: int, replication: int) -> ReplicationOutput
         kpis=kpis,
         daily=model.rec.daily,
         delays_by_reason=dict(model.rec.delay_days),
-        costs=replication_costs(model),
+        costs=costs,
         counts=dict(model.rec.counts),
         runtime_seconds=runtime,
         events=model.env.scheduled,

@@ -59,6 +59,37 @@ METRIC_INFO = {
 }
 
 
+# Who pays for each service (Department of Health and Social Care funding rules): the NHS
+# for health care, the council for social care, and a pooled budget for the services a
+# Better Care Fund-style agreement pools. Care homes: the council's share of fees, the NHS's
+# nursing contribution and continuing healthcare. Every booking is checked against this.
+FUNDED_BY = {
+    "a_and_e": {"nhs"},
+    "acute": {"nhs"},
+    "delayed_discharge": {"nhs"},
+    "bridging_care": {"nhs"},
+    "key_worker": {"nhs"},
+    "neighbourhood_team": {"nhs"},
+    "intermediate_care": {"nhs", "pooled"},
+    "reablement": {"local_authority", "pooled"},
+    "home_care": {"local_authority", "pooled"},
+    "social_work": {"local_authority"},
+    "care_home": {"local_authority", "nhs"},
+}
+
+
+def check_payers(costs: dict[tuple[str, str], float]) -> None:
+    """Raise InvariantError for a cost booked to a payer that does not fund the service."""
+    from .errors import InvariantError
+
+    for (service, payer), amount in costs.items():
+        allowed = FUNDED_BY.get(service)
+        if amount and (allowed is None or payer not in allowed):
+            raise InvariantError(
+                f"cost of {service!r} booked to {payer!r}; it is paid by "
+                f"{', '.join(sorted(allowed)) if allowed else 'no known payer'}")
+
+
 def continuous_costs(m: Model) -> dict[tuple[str, str], float]:
     """Costs that accrue with time (bed days, care hours, residents' weeks), by (service, payer).
 
