@@ -159,8 +159,11 @@ class WorkerDied(RuntimeError):
 def _worker_main(conn, parent_pid: int) -> None:  # pragma: no cover - runs in the child
     import os
     import pickle
+    import signal
 
     _die_with_parent()
+    # Ctrl-C is the parent's to handle: it stops the pool (and so this worker) itself.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     while True:
         # Poll rather than block, so a parent gone without a signal is noticed.
         while not conn.poll(1.0):

@@ -108,3 +108,17 @@ def test_a_discharge_home_passes_the_delay_the_person_had(monkeypatch):
     assert sum(1 for had, _ in seen if had > 0) >= 5
     assert all(passed == pytest.approx(had) for had, passed in seen), \
         [(h, p) for h, p in seen if p != pytest.approx(h)][:5]
+
+
+def test_every_planted_fault_still_matches_the_code():
+    """experiments/mutation.py runs on demand; this keeps its faults in step with the code."""
+    from pathlib import Path
+
+    from experiments.mutation import FAULTS, REPO
+
+    for fault in FAULTS:
+        text = (Path(REPO) / fault.path).read_text()
+        for old, _ in ((fault.old, fault.new), *fault.also):
+            assert text.count(old) == 1, (fault.name, old)
+        for test in fault.tests:
+            assert (Path(REPO) / test.split("::")[0]).is_file(), (fault.name, test)
