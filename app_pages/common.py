@@ -8,7 +8,6 @@ them when the user moves to another page, so a planner's changes survive page sw
 from __future__ import annotations
 
 import copy
-import importlib
 import json
 import math
 import os
@@ -251,10 +250,9 @@ def scenarios_json(params: dict[str, sim.Params]) -> str:
 # --------------------------------------------------------------------------------------------
 def _warm(workers: int) -> None:
     try:
-        from joblib import Parallel, delayed
+        from sim.executors import warm_up
 
-        Parallel(n_jobs=workers, backend="loky")(
-            delayed(importlib.import_module)("sim.engine") for _ in range(workers))
+        warm_up(workers)
     except Exception:  # only a head start: a failure here just means a slower first run
         pass
 
@@ -269,8 +267,8 @@ def _warm_up_thread(workers: int) -> threading.Thread:
 
 def warm_up_workers() -> None:
     """Start the worker processes and import the model in them while the planner is still
-    choosing scenarios. Starting them takes seconds, and the runs reuse them (joblib keeps
-    its process pool alive between calls)."""
+    choosing scenarios. Starting them takes seconds, and the runs reuse them (sim.executors
+    keeps its process pool alive between calls)."""
     if WORKERS > 1:
         _warm_up_thread(WORKERS)
 

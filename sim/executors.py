@@ -296,33 +296,52 @@ class _Pool:
             w.stop()
 
 
+def _import_model(_: Any) -> None:
+    import importlib
+
+    importlib.import_module("sim.engine")
+
+
+def warm_up(workers: int) -> None:
+    """Start the shared pool of ``workers`` processes and import the model in each, so the
+    first run does not wait for them (the app calls this while the planner chooses)."""
+    if workers > 1:
+        ProcessExecutor(workers).map(_import_model, [None] * workers, lambda item, exc: None)
+
+
 _pools: dict[int, _Pool] = {}
-_pools_busy: set[int] = set()
+_pools_busy: dict[int, int] = {}  # pool size -> thread using it
 _pools_lock = threading.Lock()
+_pool_free = threading.Condition(_pools_lock)
 
 
 def _borrow_pool(workers: int) -> tuple[_Pool, bool]:
-    """The shared pool of this size if it is free (started once, reused), else a private one
-    (two threads at once, e.g. two app sessions)."""
-    with _pools_lock:
+    """The shared pool of this size, started once and reused. A second caller (another app
+    session) waits for it rather than start more processes: the cores are the limit either
+    way, and memory stays bounded by one pool. A thread already using it gets a private one."""
+    me = threading.get_ident()
+    with _pool_free:
+        while workers in _pools_busy:
+            if _pools_busy[workers] == me:
+                return _Pool(workers), False
+            _pool_free.wait()
         pool = _pools.get(workers)
-        if workers not in _pools_busy:
-            if pool is None or not pool.alive:
-                if pool is not None:
-                    pool.close()
-                pool = _pools[workers] = _Pool(workers)
-                atexit.register(pool.close)
-            _pools_busy.add(workers)
-            return pool, True
-    return _Pool(workers), False
+        if pool is None or not pool.alive:
+            if pool is not None:
+                pool.close()
+            pool = _pools[workers] = _Pool(workers)
+            atexit.register(pool.close)
+        _pools_busy[workers] = me
+        return pool, True
 
 
 def _return_pool(pool: _Pool, shared: bool) -> None:
     if not shared:
         pool.close()
         return
-    with _pools_lock:
-        _pools_busy.discard(pool.size)
+    with _pool_free:
+        _pools_busy.pop(pool.size, None)
+        _pool_free.notify_all()
 
 
 class DaskExecutor(Executor):
@@ -463,7 +482,6 @@ def shutdown() -> None:
     with _pools_lock:
         pools = list(_pools.values())
         _pools.clear()
-        _pools_busy.clear()
     for pool in pools:
         pool.close()
     with _clients_lock:
@@ -573,4 +591,4 @@ class ProgressBar:
 
 __all__ = ["ALLOWED_EXECUTORS", "Executor", "SerialExecutor", "ProcessExecutor", "DaskExecutor",
            "ProgressBar", "default_workers", "resolve_executor", "validate_executor",
-           "shutdown"]
+           "shutdown", "warm_up"]
