@@ -128,6 +128,11 @@ def main_guard(main: Callable[[list[str] | None], int], argv: list[str] | None =
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         code = 2
+    except OSError as exc:  # a full or read-only disk part way through
+        print(f"error: could not write {getattr(exc, 'filename', None) or 'the results'}: "
+              f"{exc.strerror or exc}. Points finished before this are stored; free space "
+              "and run the same command again to resume", file=sys.stderr)
+        code = 1
     except KeyboardInterrupt:
         print("\ninterrupted: finished points are stored; run the same command again to "
               "resume", file=sys.stderr)

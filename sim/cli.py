@@ -202,12 +202,33 @@ def _write_or_keep(write, root) -> Path:
         raise SystemExit(1) from None
 
 
+def _check_sweep_size(args: list[str]) -> None:
+    """A multirun's points are the product of its comma lists: refuse a huge one before
+    Hydra enumerates it (sim.limits.MAX_SWEEP_POINTS)."""
+    from .limits import check_points
+
+    if not {"-m", "--multirun"} & set(args):
+        return
+    points = 1
+    for text in args:
+        if "=" not in text or text.startswith("-"):
+            continue
+        value, depth, commas = text.split("=", 1)[1], 0, 0
+        for ch in value:
+            depth += ch in "([{"
+            depth -= ch in ")]}"
+            commas += ch == "," and depth == 0
+        points *= commas + 1
+    check_points(points)
+
+
 def _hydra_entry(task, config_name: str) -> None:
     import hydra
 
     register_schema()
     try:
         check_override_keys(sys.argv[1:])
+        _check_sweep_size(sys.argv[1:])
         # Hydra writes its own folder under output_dir before the task starts: check first.
         out = [a.split("=", 1)[1] for a in sys.argv[1:] if a.lstrip("+~").startswith("output_dir=")]
         _check_writable(Path(out[-1] if out else "results"))

@@ -290,3 +290,26 @@ def test_stored_points_know_their_model(tmp_path, small_fragmented, monkeypatch)
     assert not results_io.point_is_complete(folder, res.params, 1, [0])
     assert results_io.collect_sweep(tmp_path).empty
     assert len(results_io.collect_sweep(tmp_path, any_model=True)) == 1
+
+
+def test_a_huge_multirun_is_refused_before_hydra_enumerates_it(tmp_path):
+    grid = ",".join(str(b) for b in range(80, 230))
+    rates = ",".join(str(r) for r in range(1, 101))
+    t0 = time.perf_counter()
+    out = _cli("-m", "scenario=mmc", f"acute.beds={grid}", f"arrivals.rate_per_day={rates}",
+               f"output_dir={tmp_path}")
+    assert out.returncode == 2 and "15,000 points" in out.stderr, out.stderr[-500:]
+    assert time.perf_counter() - t0 < 30 and not (tmp_path / "mmc").exists()
+
+
+def test_an_experiment_that_cannot_write_says_so_in_one_line(capsys):
+    from experiments.common import main_guard
+
+    def main(argv):
+        raise OSError(28, "No space left on device", "/results/points/x/kpis.csv")
+
+    with pytest.raises(SystemExit) as exc:
+        main_guard(main)
+    assert exc.value.code == 1
+    err = capsys.readouterr().err
+    assert "No space left" in err and "resume" in err and len(err.strip().splitlines()) == 1
