@@ -32,6 +32,7 @@ from .population import (
     ED,
     FIT,
     HOME,
+    INTERMEDIATE_CARE,
     LOCATION_NAMES,
     NURSING,
     RESIDENTIAL,
@@ -77,6 +78,8 @@ class ReplicationOutput:
 
 class Model:
     def __init__(self, p: Params, streams: Streams):
+        # Blank capacities become numbers here, once, for this replication only.
+        p = p.resolved()
         self.p = p
         self.rs = streams
         self.env = CountingEnvironment()
@@ -299,6 +302,7 @@ class Model:
         if self.textbook and not self.unstable and (
                 abs(self.loc[ED].level - len(self.hospital.beds.waiting)) > 1e-6):
             raise InvariantError("verification queue: people in A&E differ from the bed queue")
+        self._check_transfers()
         total_delay = sum(rec.delay_days.values())
         area = self.delayed.area
         if abs(total_delay - area) > 1e-6 * max(1.0, area):
@@ -327,13 +331,28 @@ class Model:
         return little
 
 
+    def _check_transfers(self) -> None:
+        """Conservation across transfers: everyone placed in a bed-based service holds one of
+        its beds. Beds may be held a little ahead of a transfer (booked, not yet moved in),
+        never the other way round: more people there than beds held means a transfer lost
+        someone (the bed was given back but the person never moved on)."""
+        if self.unstable:
+            return
+        place, pool = INTERMEDIATE_CARE, self.intermediate_care.beds
+        if self.loc[place].level > pool.in_use + 1e-6:
+            raise InvariantError(
+                f"{self.loc[place].level:g} people in intermediate care but {pool.in_use:g} "
+                "beds held: a transfer out of it lost someone")
+
 def run_replication(p: Params, seed: int, replication: int) -> ReplicationOutput:
-    from .metrics import compute_kpis
+    from .metrics import check_payers, compute_kpis, replication_costs
 
     t0 = time.perf_counter()
     model = Model(p, Streams(replication_seed(seed, replication)))
     model.run()
     little = model.check_invariants()
+    costs = replication_costs(model)
+    check_payers(costs)
     kpis = compute_kpis(model)
     runtime = time.perf_counter() - t0
     return ReplicationOutput(
@@ -341,7 +360,7 @@ def run_replication(p: Params, seed: int, replication: int) -> ReplicationOutput
         kpis=kpis,
         daily=model.rec.daily,
         delays_by_reason=dict(model.rec.delay_days),
-        costs=dict(model.rec.costs),
+        costs=costs,
         counts=dict(model.rec.counts),
         runtime_seconds=runtime,
         events=model.env.scheduled,

@@ -7,6 +7,7 @@ pooled budget) and by service.
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from typing import TYPE_CHECKING
 
 from .population import ACUTE, CARE_HOME, ED, INTERMEDIATE_CARE
@@ -58,49 +59,112 @@ METRIC_INFO = {
 }
 
 
+# Who pays for each service (Department of Health and Social Care funding rules): the NHS
+# for health care, the council for social care, and a pooled budget for the services a
+# Better Care Fund-style agreement pools. Care homes: the council's share of fees, the NHS's
+# nursing contribution and continuing healthcare. Every booking is checked against this.
+FUNDED_BY = {
+    "a_and_e": {"nhs"},
+    "acute": {"nhs"},
+    "delayed_discharge": {"nhs"},
+    "bridging_care": {"nhs"},
+    "key_worker": {"nhs"},
+    "neighbourhood_team": {"nhs"},
+    "intermediate_care": {"nhs", "pooled"},
+    "reablement": {"local_authority", "pooled"},
+    "home_care": {"local_authority", "pooled"},
+    "social_work": {"local_authority"},
+    "care_home": {"local_authority", "nhs"},
+}
+
+
+def check_payers(costs: dict[tuple[str, str], float]) -> None:
+    """Raise InvariantError for a cost booked to a payer that does not fund the service."""
+    from .errors import InvariantError
+
+    for (service, payer), amount in costs.items():
+        allowed = FUNDED_BY.get(service)
+        if amount and (allowed is None or payer not in allowed):
+            raise InvariantError(
+                f"cost of {service!r} booked to {payer!r}; it is paid by "
+                f"{', '.join(sorted(allowed)) if allowed else 'no known payer'}")
+
+
+def continuous_costs(m: Model) -> dict[tuple[str, str], float]:
+    """Costs that accrue with time (bed days, care hours, residents' weeks), by (service, payer).
+
+    Read from the time integrals of a finished replication; nothing is written back, so this
+    and :func:`compute_kpis` may be called any number of times with the same result.
+    """
+    p = m.p
+    costs = p.costs
+    tr = m.rec.trackers
+    span = max(m.stopped_at - m.start, 0.0)
+    out: dict[tuple[str, str], float] = defaultdict(float)
+
+    def book(service: str, payer: str, amount: float) -> None:
+        if amount:
+            out[(service, payer)] += amount
+
+    def book_pooled(service: str, payer: str, amount: float) -> None:
+        # The same split as Model.book_pooled_cost, for costs booked as events.
+        share = p.levers.pooled_budget_share
+        book(service, payer, amount * (1.0 - share))
+        book(service, "pooled", amount * share)
+
+    acute_days = m.hospital.beds.tracker.area
+    delayed_days = m.delayed.area
+    book("acute", "nhs", (acute_days - delayed_days) * costs.acute_bed_day)
+    book("delayed_discharge", "nhs", delayed_days * costs.delayed_bed_day)
+    book_pooled("intermediate_care", "nhs",
+                m.intermediate_care.beds.tracker.area * costs.intermediate_care_bed_day)
+    book_pooled("home_care", "local_authority",
+                m.home_care.hours.tracker.area / 7.0 * costs.home_care_hour)
+    book("bridging_care", "nhs", m.bridging.area * costs.bridging_care_day)
+    share = p.care_home.council_funded_share
+    for kind, week in (("residential", costs.residential_week), ("nursing", costs.nursing_week)):
+        other = tr.get(f"residents_{kind}_other")
+        chc = tr.get(f"residents_{kind}_chc")
+        if other is not None:
+            book("care_home", "local_authority", other.area / 7.0 * week * share)
+            if kind == "nursing":
+                book("care_home", "nhs", other.area / 7.0 * costs.nursing_care_contribution_week)
+        if chc is not None:
+            book("care_home", "nhs", chc.area / 7.0 * week)
+    book("key_worker", "nhs",
+         m.key_workers.area * p.levers.key_worker_cost_per_person_year / 365.0)
+    if p.levers.neighbourhood_team:
+        book("neighbourhood_team", "nhs",
+             p.levers.neighbourhood_team_cost_per_1000_per_year
+             * p.population.projected_size / 1000.0 * span / 365.0)
+    return dict(out)
+
+
+def replication_costs(m: Model) -> dict[tuple[str, str], float]:
+    """Every cost of the results period by (service, payer): events booked during the run
+    plus the costs that accrue with time."""
+    out: dict[tuple[str, str], float] = defaultdict(float)
+    for key, amount in m.rec.costs.items():
+        out[key] += amount
+    for key, amount in continuous_costs(m).items():
+        out[key] += amount
+    return dict(out)
+
+
 def compute_kpis(m: Model) -> dict[str, float]:
+    """The KPIs of a finished replication: a pure function of its records."""
     rec = m.rec
     p = m.p
     span = max(m.stopped_at - m.start, 0.0)
     c = rec.counts
-    tr = rec.trackers
-    costs = p.costs
     nan = math.nan
 
     acute_days = m.hospital.beds.tracker.area
     delayed_days = m.delayed.area
     boarding_days = m.loc[ED].area
 
-    # Continuous costs from the time integrals.
-    rec.cost("acute", "nhs", (acute_days - delayed_days) * costs.acute_bed_day, m.start)
-    rec.cost("delayed_discharge", "nhs", delayed_days * costs.delayed_bed_day, m.start)
-    m.book_pooled_cost("intermediate_care", "nhs",
-                       m.intermediate_care.beds.tracker.area * costs.intermediate_care_bed_day,
-                       m.start)
-    m.book_pooled_cost("home_care", "local_authority",
-                       m.home_care.hours.tracker.area / 7.0 * costs.home_care_hour, m.start)
-    rec.cost("bridging_care", "nhs", m.bridging.area * costs.bridging_care_day, m.start)
-    share = p.care_home.council_funded_share
-    for kind, week in (("residential", costs.residential_week), ("nursing", costs.nursing_week)):
-        other = tr.get(f"residents_{kind}_other")
-        chc = tr.get(f"residents_{kind}_chc")
-        if other is not None:
-            rec.cost("care_home", "local_authority", other.area / 7.0 * week * share, m.start)
-            if kind == "nursing":
-                rec.cost("care_home", "nhs",
-                         other.area / 7.0 * costs.nursing_care_contribution_week, m.start)
-        if chc is not None:
-            rec.cost("care_home", "nhs", chc.area / 7.0 * week, m.start)
-    rec.cost("key_worker", "nhs",
-             m.key_workers.area * p.levers.key_worker_cost_per_person_year / 365.0, m.start)
-    if p.levers.neighbourhood_team:
-        rec.cost("neighbourhood_team", "nhs",
-                 p.levers.neighbourhood_team_cost_per_1000_per_year
-                 * p.population.projected_size / 1000.0
-                 * span / 365.0, m.start)
-
     by_payer = {"nhs": 0.0, "local_authority": 0.0, "pooled": 0.0}
-    for (_, payer), amount in rec.costs.items():
+    for (_, payer), amount in replication_costs(m).items():
         by_payer[payer] += amount
 
     alive_days = m.alive.area

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 Evidence = Literal["strong", "moderate", "weak"]
 
@@ -49,6 +49,16 @@ class Block(BaseModel):
     """Base for every config block: unknown keys are errors, assignments are validated."""
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_for_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        # pydantic reads true as 1: a switch typed into a number field must be an error.
+        if isinstance(value, bool) and info.field_name:
+            ann = cls.model_fields[info.field_name].annotation
+            if bool not in getattr(ann, "__args__", (ann,)):
+                raise ValueError("must be a number, not true or false")
+        return value
 
 
 class UncertainEffect(Block):
@@ -229,6 +239,17 @@ class Population(Block):
     def projected_size(self) -> int:
         """People aged 65+ simulated: today's size grown over projection_years."""
         return max(1, round(self.size * (1.0 + self.growth_per_year) ** self.projection_years))
+
+    @model_validator(mode="after")
+    def _projected_within_limit(self) -> Population:
+        from .limits import MAX_PROJECTED_POPULATION
+
+        if self.projected_size > MAX_PROJECTED_POPULATION:
+            raise ValueError(
+                f"size {self.size:,} grown by {self.growth_per_year:g} a year for "
+                f"{self.projection_years:g} years is {self.projected_size:,} people; the limit "
+                f"after projection is {MAX_PROJECTED_POPULATION:,}")
+        return self
 
     mean_long_term_conditions: float = param(
         2.0, unit="conditions", ge=0, le=10,
@@ -947,17 +968,26 @@ class Params(Block):
     levers: Levers = Field(default_factory=Levers)
     costs: Costs = Field(default_factory=Costs)
 
-    @model_validator(mode="after")
-    def _scale_blank_capacities(self) -> Params:
-        """Blank capacities follow the population: the default per 50,000 people 65+."""
+    def blank_capacities(self) -> frozenset[str]:
+        """Capacities left blank (``block.field``): they follow ``population.size``."""
+        return frozenset(f"{block}.{field}" for block, field, _, _ in CAPACITY_PER_50K
+                         if getattr(getattr(self, block), field) is None)
+
+    def resolved(self) -> Params:
+        """A copy with every blank capacity filled in: the default per 50,000 people 65+,
+        scaled to ``population.size``. The one place a blank capacity becomes a number; the
+        scenario itself keeps it blank, so it still follows the population when the size
+        changes later. Filled values are unchanged."""
+        if not self.blank_capacities():
+            return self
+        out = self.model_copy(deep=True)
         scale = self.population.size / 50_000
         for block, field, per_50k, whole in CAPACITY_PER_50K:
-            target = getattr(self, block)
+            target = getattr(out, block)
             if getattr(target, field) is None:
                 value = per_50k * scale
                 setattr(target, field, max(1, round(value)) if whole else round(value, 1))
-        return self
-
+        return out
 
 
 def iter_fields(model: type[BaseModel] = Params, prefix: str = ""):
