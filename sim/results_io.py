@@ -45,7 +45,7 @@ def code_version() -> dict[str, str | None]:
 # Modules that do not change what a replication computes (surfaces, I/O, checks). Every other
 # module of sim/ and sim/pathways/ is "the model": its source goes into model_version().
 _NOT_MODEL = frozenset({"__init__.py", "__main__.py", "cli.py", "docs.py", "errors.py",
-                        "executors.py", "limits.py", "presentation.py", "results_io.py",
+                        "executors.py", "limits.py", "results_io.py",
                         "stats.py", "validation.py", "verification.py", "config.py"})
 _model_version: str | None = None
 
