@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+from .costs import book_costs
 from .population import ACUTE, CARE_HOME, ED, INTERMEDIATE_CARE
 
 if TYPE_CHECKING:
@@ -71,36 +72,11 @@ def compute_kpis(m: Model) -> dict[str, float]:
     delayed_days = m.delayed.area
     boarding_days = m.loc[ED].area + m.anonymous_boarding.area
 
-    # Continuous costs from the time integrals.
-    rec.cost("acute", "nhs", (acute_days - delayed_days) * costs.acute_bed_day, m.start)
-    rec.cost("delayed_discharge", "nhs", delayed_days * costs.delayed_bed_day, m.start)
-    m.book_pooled_cost("intermediate_care", "nhs",
-                       m.intermediate_care.beds.tracker.area * costs.intermediate_care_bed_day,
-                       m.start)
-    m.book_pooled_cost("home_care", "local_authority",
-                       m.home_care.hours.tracker.area / 7.0 * costs.home_care_hour, m.start)
-    rec.cost("bridging_care", "nhs", m.bridging.area * costs.bridging_care_day, m.start)
-    share = p.care_home.council_funded_share
-    for kind, week in (("residential", costs.residential_week), ("nursing", costs.nursing_week)):
-        other = tr.get(f"residents_{kind}_other")
-        chc = tr.get(f"residents_{kind}_chc")
-        if other is not None:
-            rec.cost("care_home", "local_authority", other.area / 7.0 * week * share, m.start)
-            if kind == "nursing":
-                rec.cost("care_home", "nhs",
-                         other.area / 7.0 * costs.nursing_care_contribution_week, m.start)
-        if chc is not None:
-            rec.cost("care_home", "nhs", chc.area / 7.0 * week, m.start)
-    rec.cost("key_worker", "nhs",
-             m.key_workers.area * p.levers.key_worker_cost_per_person_year / 365.0, m.start)
-    if p.levers.neighbourhood_team:
-        rec.cost("neighbourhood_team", "nhs",
-                 p.levers.neighbourhood_team_cost_per_1000_per_year
-                 * p.population.projected_size / 1000.0
-                 * span / 365.0, m.start)
+    # Capacity and time-based costs, fixed and variable, year by year (sim/costs.py).
+    use = book_costs(m)
 
     by_payer = {"nhs": 0.0, "local_authority": 0.0, "pooled": 0.0}
-    for (_, payer), amount in rec.costs.items():
+    for (_, payer, _, _), amount in rec.costs.items():
         by_payer[payer] += amount
 
     alive_days = m.alive.area
@@ -147,6 +123,7 @@ def compute_kpis(m: Model) -> dict[str, float]:
         "intermediate_care_admissions": c.get("intermediate_care_admissions", 0.0),
         "deaths_hospital": c.get("deaths_hospital", 0.0),
         "unstable": 1.0 if m.unstable else 0.0,
+        **use,
     })
     stays = rec.completed_stays
     stay_days = sum(stays)
