@@ -33,6 +33,24 @@ if TYPE_CHECKING:
     from .runner import Results
 
 FIXED, VARIABLE = "fixed", "variable"
+# What each service line of ``res.costs`` pays for, in a reader's words.
+SERVICES = {
+    "a_and_e": "A&E attendances",
+    "acute": "Acute beds (ward, fixed) and admissions (treatment, variable)",
+    "escalation_beds": "Escalation beds while open",
+    "bridging_care": "Bridging care at home",
+    "intermediate_care": "Intermediate care beds",
+    "reablement": "Reablement places",
+    "home_care": "Home care (block hours fixed, hours bought variable)",
+    "care_home": "Care homes (council places, CHC, funded nursing care)",
+    "social_work": "Hospital social workers",
+    "key_worker": "Key workers",
+    "neighbourhood_team": "Neighbourhood teams",
+    "shared_record": "Shared care record",
+    "seven_day_working": "Seven-day working",
+    "trusted_assessor": "Trusted assessors",
+    "discharge_to_assess": "Discharge to assess team",
+}
 YEAR = 365.0
 PARTNERS = ("nhs", "local_authority")
 
