@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import simpy
 
 from .calendar import Calendar
+from .costs import year_marks
 from .errors import InvariantError
 from .params import Params
 from .pathways.care_home import CareHomes
@@ -69,7 +70,7 @@ class ReplicationOutput:
     kpis: dict[str, float]
     daily: list[dict[str, float]]
     delays_by_reason: dict[str, float]
-    costs: dict[tuple[str, str], float]
+    costs: dict[tuple[str, str, str, int], float]
     counts: dict[str, float]
     runtime_seconds: float
     events: int
@@ -205,10 +206,11 @@ class Model:
         self.rec.count("deaths", now)
         self.rec.count(f"deaths_{where}", now)
 
-    def book_pooled_cost(self, service: str, payer: str, amount: float, now: float) -> None:
+    def book_pooled_cost(self, service: str, payer: str, amount: float, now: float,
+                         kind: str = "variable") -> None:
         share = self.p.levers.pooled_budget_share
-        self.rec.cost(service, payer, amount * (1.0 - share), now)
-        self.rec.cost(service, "pooled", amount * share, now)
+        self.rec.cost(service, payer, amount * (1.0 - share), now, kind)
+        self.rec.cost(service, "pooled", amount * share, now, kind)
 
     def check_boarding_queue(self, waiting: int) -> None:
         if waiting > self.p.run.max_boarding_queue and not self.unstable:
@@ -273,6 +275,8 @@ class Model:
             env.process(self.community.entrants(expected))
         env.process(outage_process(env, self.policy, p, self.rs.outage))
         env.process(self._daily())
+        if p.run.days > 365.0:
+            env.process(year_marks(self))
         # run(until=end) stops before any other event due at exactly `end` (SimPy gives the
         # stop urgent priority), so no bed is granted whose holder has not yet moved in.
         try:

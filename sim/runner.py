@@ -152,8 +152,10 @@ def _assemble(name: str, params: Params, seed: int,
     daily = pd.DataFrame([{"replication": o.replication, **row} for o in ok for row in o.daily])
     delays = pd.DataFrame([{"replication": o.replication, "reason": r, "delayed_days": v}
                            for o in ok for r, v in o.delays_by_reason.items()])
-    costs = pd.DataFrame([{"replication": o.replication, "service": s, "payer": p, "cost": v}
-                          for o in ok for (s, p), v in o.costs.items()])
+    costs = pd.DataFrame([{"replication": o.replication, "service": s, "payer": p, "kind": k,
+                           "year": y, "cost": v}
+                          for o in ok for (s, p, k, y), v in o.costs.items()],
+                         columns=["replication", "service", "payer", "kind", "year", "cost"])
     if kpis.empty:
         kpis = pd.DataFrame(columns=["replication", *METRICS])
     return Results(name, params, seed, kpis, daily, delays, costs, runtime,
