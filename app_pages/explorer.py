@@ -50,7 +50,7 @@ except sim.ConfigError as exc:
     st.error(f"The scenario **{base_name}** has settings the model cannot use. Fix them on the "
              f"Compare page first.\n\n```\n{exc}\n```", icon=":material/error:")
     st.stop()
-current = common.value_at(start.model_dump(), capacity)
+current = common.value_at(start.resolved().model_dump(), capacity)  # blank: as the run fills it
 
 d1, d2 = st.columns(2)
 low_pct, high_pct = d1.slider("Range, as % of the current capacity", min_value=10,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import io
 import zipfile
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -68,6 +69,22 @@ def test_example_area_maps_planning_units_to_the_model(files):
 def test_overrides_apply_after_the_area(files):
     cfg = area.load_area(files[1], overrides=["acute.beds=500", "run.days=90"])
     assert (cfg.acute.beds, cfg.run.days) == (500, 90)
+
+
+def test_local_costs_are_uplifted_to_the_model_price_year(tmp_path):
+    from sim.costs import uplift
+
+    data = yaml.safe_load(area.EXAMPLE.read_text())
+    data["costs"].update(price_year="2022/23", home_care_hour=20.0, chc_week=None)
+    path = tmp_path / "costs.yaml"
+    path.write_text(yaml.safe_dump(data))
+    cfg = area.load_area(path)
+    assert cfg.costs.home_care_hour == pytest.approx(uplift(20.0, "2022/23"), abs=0.01)
+    assert cfg.costs.chc_week == sim.Params().costs.chc_week  # blank: national default
+    data["costs"]["price_year"] = "1999/00"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(sim.ConfigError, match="costs.price_year"):
+        read_area(path)
 
 
 def test_reablement_visits_are_used_when_hours_are_blank(tmp_path):
@@ -345,7 +362,9 @@ def test_monthly_downloads(area_run):
 def test_area_page_sets_the_example_area_as_the_compare_baseline():
     from streamlit.testing.v1 import AppTest
 
-    at = AppTest.from_file("app_pages/area.py", default_timeout=120).run()
+    app = Path(__file__).resolve().parent.parent / "app.py"
+    at = AppTest.from_file(str(app), default_timeout=120).run()
+    at.switch_page("app_pages/area.py").run()
     assert not at.exception
     at.button(key="area_use_example").click().run()
     assert not at.exception and at.session_state["area_name"] == "example_area"
@@ -355,3 +374,6 @@ def test_area_page_sets_the_example_area_as_the_compare_baseline():
     assert at.session_state["sel|baseline"] == "example_area"
     assert at.session_state["sel|alternatives"] == ["example_area.integrated"]
     assert at.session_state["c|population"] == 100_000
+    at.switch_page("app_pages/compare.py").run()
+    assert not at.exception and not at.error
+    assert at.selectbox(key="sel|baseline").value == "example_area"

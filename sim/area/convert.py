@@ -29,8 +29,7 @@ def to_scenario(data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     out["population"] = population_block(data["population"], notes)
     out.update(beds_blocks(data["beds"], data["beds_calendar"], notes))
     out.update(capacity_blocks(data["capacity"], notes))
-    out["costs"] = {k: v for k, v in data["costs"].items() if k != "price_year"}
-    notes.append(f"Unit costs in prices of {data['costs']['price_year']}.")
+    out["costs"] = costs_block(data["costs"], notes)
     from .fit import apply_rates
 
     rates = data.get("rates") or {}
@@ -127,6 +126,23 @@ def capacity_blocks(cap: dict[str, Any], notes: list[str]) -> dict[str, Any]:
         "care_home": {"beds": care_home},
         "social_work": {"staff": cap["social_workers"]},
     }
+
+
+def costs_block(costs: dict[str, Any], notes: list[str]) -> dict[str, Any]:
+    """Local unit costs uplifted from the area's price year to the model's (GDP deflator);
+    blank costs keep the national default."""
+    from ..costs import uplift
+
+    year = costs["price_year"]
+    given = {k: v for k, v in costs.items() if k != "price_year" and v is not None}
+    out = {k: round(uplift(v, year), 2) for k, v in given.items()}
+    if given:
+        moved = "" if year == "2024/25" else ", uplifted to 2024/25 (GDP deflator)"
+        notes.append(f"{len(given)} local unit costs in {year} prices{moved}; any others are "
+                     "national defaults.")
+    else:
+        notes.append("Unit costs: national defaults (2024/25 prices).")
+    return out
 
 
 def census_block(census: dict[str, Any]) -> dict[str, Any] | None:

@@ -380,6 +380,13 @@ def _cross_checks(out: dict[str, Any], where, problems: list[Problem]) -> None:
         if pop["age_65_74"] + pop["age_75_84"] + pop["age_85_plus"] < 1:
             problems.append((where("population", "age_65_74"), 0,
                              "at least one person aged 65+ in the three bands"))
+    year = out.get("costs", {}).get("price_year")
+    if year is not None:
+        from ..costs import price_index
+
+        if year not in price_index():
+            problems.append((where("costs", "price_year"), year,
+                             "a financial year with a deflator: " + ", ".join(price_index())))
     cap = out.get("capacity", {})
     if cap and cap.get("p1_reablement_hours_per_week") is None \
             and cap.get("p1_reablement_visits_per_week") is None:

@@ -114,16 +114,27 @@ CAPACITY = (
 
 COSTS = (
     Cell("price_year", "financial year", "Price year of every cost on this sheet, e.g. "
-         "2023/24.", kind="text"),
-    Cell("acute_bed_day", "GBP per bed day", "Acute bed day (NHS).", 0, 100_000),
-    Cell("delayed_bed_day", "GBP per night", "Bed day of a person ready to leave (NHS).",
-         0, 100_000),
-    Cell("reablement_episode", "GBP per episode", "Reablement episode (council).", 0, 1e6),
-    Cell("intermediate_care_bed_day", "GBP per bed day", "Intermediate care bed day (NHS).",
-         0, 100_000),
-    Cell("home_care_hour", "GBP per hour", "Home care hour paid by the council.", 0, 10_000),
-    Cell("residential_week", "GBP per week", "Residential care-home week (council).", 0, 1e5),
-    Cell("nursing_week", "GBP per week", "Nursing care-home week (council).", 0, 1e5),
+         "2023/24; costs are uplifted to the model's price year (2024/25) with the HM "
+         "Treasury GDP deflator (evidence/price_index.csv).", kind="text"),
+    Cell("acute_bed_day", "GBP per bed day", "Ward (hotel) cost of a staffed acute bed for a "
+         "day (NHS). Blank: national default.", 0, 1e6, required=False),
+    Cell("admission_episode", "GBP per admission", "Treatment cost of a non-elective spell "
+         "(NHS). Blank: national default.", 0, 1e6, required=False),
+    Cell("intermediate_care_bed_day", "GBP per bed day", "Staffed pathway 2 bed per day (NHS). "
+         "Blank: national default.", 0, 1e6, required=False),
+    Cell("reablement_place_year", "GBP per place per year", "Reablement team cost per person "
+         "supported at once (council). Blank: national default.", 0, 1e7, required=False),
+    Cell("social_worker_year", "GBP per whole-time social worker per year", "Hospital social "
+         "worker, salary and on-costs (council). Blank: national default.", 0, 1e7,
+         required=False),
+    Cell("home_care_hour", "GBP per hour", "Home care hour at the council's rate. Blank: "
+         "national default.", 0, 10_000, required=False),
+    Cell("residential_week", "GBP per week", "Residential care-home week at the council's "
+         "rate. Blank: national default.", 0, 1e5, required=False),
+    Cell("nursing_week", "GBP per week", "Nursing home week at the council's rate, excluding "
+         "NHS-funded nursing care. Blank: national default.", 0, 1e5, required=False),
+    Cell("chc_week", "GBP per week", "Care-home week funded by NHS Continuing Healthcare. "
+         "Blank: national default.", 0, 1e5, required=False),
 )
 
 # The Monthly sheet: last year's figures, one row per month; every figure may be blank.
