@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..params import CAPACITY_PER_50K, Params
+from ..params import Params
 from .schema import CENSUS_GROUPS, BIN_LABELS, MONTH_START_DAY, MONTHS
 
 
@@ -160,7 +160,15 @@ def census_block(census: dict[str, Any]) -> dict[str, Any] | None:
 
 
 # ----------------------------------------------------------------------- scenarios on areas
-CAPACITY_FIELDS = {(block, field): per_50k for block, field, per_50k, _ in CAPACITY_PER_50K}
+def _default_place_capacities() -> dict[tuple[str, str], float]:
+    """Capacities of the model's default place (50,000 people 65+), from the schema."""
+    default = Params(population={"size": 50_000})
+    resolved = default.resolved()
+    out = {}
+    for path in default.blank_capacities():
+        block, field = path.split(".")
+        out[(block, field)] = float(getattr(getattr(resolved, block), field))
+    return out
 
 
 def scenario_on_area(area_settings: dict[str, Any], scenario: dict[str, Any]) -> dict[str, Any]:
@@ -174,12 +182,13 @@ def scenario_on_area(area_settings: dict[str, Any], scenario: dict[str, Any]) ->
     import copy
 
     out = copy.deepcopy(area_settings)
+    capacities = _default_place_capacities()
     for block, value in scenario.items():
         if block in ("name", "description"):
             continue
         if isinstance(value, dict) and isinstance(out.get(block), dict):
             for field, v in value.items():
-                per_50k = CAPACITY_FIELDS.get((block, field))
+                per_50k = capacities.get((block, field))
                 own = out[block].get(field)
                 if per_50k and v is not None and own is not None:
                     whole = isinstance(own, int)
