@@ -121,9 +121,10 @@ with st.expander("How your figures become model settings", expanded=True):
     st.dataframe(pd.DataFrame({
         "Setting": ["Acute beds (65+ emergency)", "Reablement places", "P2 beds",
                     "Home care hours per week", "Care-home beds", "Social workers"],
-        "Value": [cfg.acute.beds, cfg.reablement.slots, cfg.intermediate_care.beds,
-                  cfg.home_care.hours_per_week, cfg.care_home.beds, cfg.social_work.staff],
-    }).astype(str), hide_index=True)
+        "Value": [f"{v:,.0f}" for v in (
+            cfg.acute.beds, cfg.reablement.slots, cfg.intermediate_care.beds,
+            cfg.home_care.hours_per_week, cfg.care_home.beds, cfg.social_work.staff)],
+    }), hide_index=True)
 
 # ----------------------------------------------------------------------------------- fit
 st.subheader("3. Fit to your monthly figures")
@@ -154,7 +155,9 @@ if st.button("Fit the area", key="area_fit_button", icon=":material/tune:"):
     bar.empty()
 res = ss.get("area_fit")
 if res is not None:
-    table = res.report[["label", "unit", "local", "model_national", "model_fitted",
+    from sim.area.fit import formatted_report
+
+    table = formatted_report(res.report)[["label", "unit", "local", "model_national", "model_fitted",
                         "tolerance", "within", "note"]].rename(columns={
                             "label": "Target", "unit": "Unit", "local": "Your figure",
                             "model_national": "Model, national rates",

@@ -67,10 +67,9 @@ def main(argv: list[str] | None = None) -> int:
 def format_report(res) -> str:
     import pandas as pd
 
-    table = res.report.copy()
-    for col in ("local", "model_national", "model_fitted"):
-        table[col] = [("" if v is None or v != v else (f"{v:.3f}" if abs(v) < 2 else f"{v:,.1f}"))
-                      for v in table[col]]
+    from .fit import formatted_report
+
+    table = formatted_report(res.report)
     lines = [f"Fit of the area's rates ({res.evaluations} model evaluations of "
              f"{res.replications} replications at {res.fraction:.1%} of the area's size, "
              f"common random numbers; {res.runtime_seconds:.0f} s)"]

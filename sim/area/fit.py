@@ -305,3 +305,17 @@ def fit_report(targets: dict[str, tuple[float, int] | None], start: dict[str, fl
                      "within": {None: "no figure", True: "inside", False: "outside"}[within],
                      "note": note})
     return pd.DataFrame(rows)
+
+
+def formatted_report(report: pd.DataFrame) -> pd.DataFrame:
+    """The fit report with its numbers as text (blank where the area gives no figure), for
+    the command line and the app."""
+    def num(v) -> str:
+        if v is None or v != v:
+            return ""
+        return f"{v:.3f}" if abs(v) < 2 else f"{v:,.1f}"
+
+    out = report.copy()
+    for col in ("local", "model_national", "model_fitted"):
+        out[col] = [num(v) for v in out[col]]
+    return out
