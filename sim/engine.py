@@ -214,7 +214,13 @@ class Model:
                 "intermediate_care_in_use": self.intermediate_care.beds.in_use,
                 "home_care_hours_in_use": hc.in_use,
                 "home_care_waiting": float(len(hc.waiting)),
-                "care_home_occupied": self.care_home.beds.in_use,
+                "home_care_waiting_hours": float(sum(a for _, a in hc.waiting)),
+                "care_home_occupied": self.care_home.occupied,
+                "care_home_occupancy": (self.care_home.occupied / self.p.care_home.beds
+                                        if self.p.care_home.beds else math.nan),
+                "interim_beds_in_use": self.intermediate_care.interim.in_use,
+                "bridging_waiting": float(len(self.discharge.bridging_places.waiting)),
+                "social_workers_busy": self.discharge.social_workers.in_use,
                 "bridging_at_home": self.bridging.level,
                 "record_up": 1.0 if self.policy.record_up else 0.0,
             })

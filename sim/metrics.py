@@ -80,6 +80,8 @@ def compute_kpis(m: Model) -> dict[str, float]:
     m.book_pooled_cost("home_care", "local_authority",
                        m.home_care.hours.tracker.area / 7.0 * costs.home_care_hour, m.start)
     rec.cost("bridging_care", "nhs", m.bridging.area * costs.bridging_care_day, m.start)
+    rec.cost("interim_beds", "nhs",
+             m.intermediate_care.interim.tracker.area * costs.interim_bed_day, m.start)
     share = p.care_home.council_funded_share
     for kind, week in (("residential", costs.residential_week), ("nursing", costs.nursing_week)):
         other = tr.get(f"residents_{kind}_other")

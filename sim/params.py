@@ -486,18 +486,18 @@ class Acute(Block):
 # --------------------------------------------------------------------------------------------
 class Discharge(Block):
     p3_function_below: float = param(
-        0.22, unit="function (0-1 scale)", ge=0, le=1,
+        0.21, unit="function (0-1 scale)", ge=0, le=1,
         description="Below this function a person needs a care home (pathway 3).",
         source=f"calibrated to {CSV}: pathway_split_observed", evidence="moderate",
     )
     p2_function_below: float = param(
-        0.33, unit="function (0-1 scale)", ge=0, le=1,
+        0.34, unit="function (0-1 scale)", ge=0, le=1,
         description="Below this function (and above the pathway 3 line) a person needs an "
         "intermediate care bed (pathway 2).",
         source=f"calibrated to {CSV}: pathway_split_observed", evidence="moderate",
     )
     p1_function_below: float = param(
-        0.48, unit="function (0-1 scale)", ge=0, le=1,
+        0.465, unit="function (0-1 scale)", ge=0, le=1,
         description="Below this function a person needs support at home (pathway 1).",
         source=f"calibrated to {CSV}: pathway_split_observed", evidence="moderate",
     )
@@ -513,7 +513,7 @@ class Discharge(Block):
         source="assumption", evidence="weak",
     )
     assessment_days: float = param(
-        0.25, unit="working days", ge=0.01, le=30,
+        0.5, unit="working days", ge=0.01, le=30,
         description="Social worker time per discharge assessment.",
         source="assumption", evidence="weak",
     )
@@ -575,6 +575,77 @@ class Discharge(Block):
         description="Multiplier of the excess risk for people discharged into reablement.",
         source="assumption (reablement follow-up)", evidence="weak",
     )
+    review_share: float = param(
+        0.12, unit="share of discharges", ge=0, le=1,
+        description="Share of people medically fit who then wait for a medical decision "
+        "(including the discharge summary) or a therapy decision to discharge.",
+        source="NHS England discharge delays SitRep, reasons 'awaiting a medical decision' "
+        "and 'awaiting therapy decision' (evidence/uk_figures.csv: nctr_reasons_june_2023); "
+        "share calibrated to discharge_delayed_share_dec_2024", evidence="weak",
+    )
+    review_days: float = param(
+        1.5, unit="days", ge=0, le=30,
+        description="Mean wait for that medical or therapy decision.",
+        source="assumption (next ward round)", evidence="weak",
+    )
+    medicines_share: float = param(
+        0.05, unit="share of discharges", ge=0, le=1,
+        description="Share of people whose medicines to take home are not ready when "
+        "everything else is.", source="NHS England discharge delays SitRep reason 'awaiting "
+        "medicines to take home' (small; nctr_reasons_june_2023)", evidence="weak",
+    )
+    medicines_days: float = param(
+        0.3, unit="days", ge=0, le=10,
+        description="Mean wait for medicines to take home.",
+        source="assumption (pharmacy turnaround of hours)", evidence="weak",
+    )
+    transport_share: float = param(
+        0.05, unit="share of discharges", ge=0, le=1,
+        description="Share of people waiting for patient transport once ready to go.",
+        source="NHS England discharge delays SitRep reason 'awaiting transport' "
+        "(nctr_reasons_june_2023)", evidence="weak",
+    )
+    transport_days: float = param(
+        0.5, unit="days", ge=0, le=10,
+        description="Mean wait for patient transport.", source="assumption", evidence="weak",
+    )
+    choice_share: float = param(
+        0.5, unit="share of pathway 3 discharges", ge=0, le=1,
+        description="Share of people going to a care home whose discharge waits on their or "
+        "their family's choice of home (or disagreement with the plan).",
+        source=f"calibrated to {CSV}: dtoc_reason_split_2018_19 (patient or family choice "
+        "12.4% of delayed days)", evidence="weak",
+    )
+    choice_days: float = param(
+        14.0, unit="days", ge=0, le=180,
+        description="Mean time taken by that choice while the person waits in hospital.",
+        source=f"calibrated to {CSV}: dtoc_reason_split_2018_19", evidence="weak",
+    )
+    housing_share: float = param(
+        0.03, unit="share of home discharges of people living alone", ge=0, le=1,
+        description="Share of people living alone going home whose home is unfit or who have "
+        "none (adaptations, homelessness) when medically fit.",
+        source=f"calibrated to {CSV}: dtoc_reason_split_2018_19 (housing 4.2%)",
+        evidence="weak",
+    )
+    housing_days: float = param(
+        14.0, unit="days", ge=0, le=365,
+        description="Mean wait for housing to be resolved.",
+        source=f"calibrated to {CSV}: dtoc_reason_split_2018_19", evidence="weak",
+    )
+    equipment_share: float = param(
+        0.15, unit="share of pathway 1 discharges", ge=0, le=1,
+        description="Share of people going home with support who need community equipment "
+        "or an adaptation in place first.",
+        source=f"calibrated to {CSV}: dtoc_reason_split_2018_19 (equipment 2.9%)",
+        evidence="weak",
+    )
+    equipment_days: float = param(
+        3.0, unit="days", ge=0, le=90,
+        description="Mean wait for community equipment or adaptations.",
+        source="assumption (community equipment services deliver in 1 to 7 days)",
+        evidence="weak",
+    )
     @model_validator(mode="after")
     def _pathway_lines_ordered(self) -> Discharge:
         # Checked on the block so the error names discharge.*, not the whole scenario.
@@ -625,8 +696,10 @@ class Reablement(Block):
 class IntermediateCare(Block):
     beds: int | None = param(
         None, unit="beds", ge=0, le=100_000,
-        description="Bed-based intermediate care and discharge-to-assess beds. Blank: 48 per 50,000 people aged 65+, scaled to population.size.",
-        source="National Audit of Intermediate Care (beds per 100,000 weighted population)",
+        description="Bed-based intermediate care and discharge-to-assess beds. Blank: 65 per 50,000 people aged 65+, scaled to population.size.",
+        source="National Audit of Intermediate Care 2017 (about 20 bed-based places per 100,000 "
+        "weighted population, all ages: about 55 for 270,000 people), raised to 65 so "
+        "pathway 2 at its published share is not permanently full (calibration)",
         evidence="moderate", group="capacity",
     )
     stay_mean_days: float = param(
@@ -642,10 +715,60 @@ class IntermediateCare(Block):
     )
 
 
+    crisis_per_year: float = param(
+        1.5, unit="crises per person-year in a bed", ge=0, le=50,
+        description="Rate of crises needing readmission to the acute hospital from a "
+        "bed-based intermediate care or interim bed (about 1 stay in 12 of 24 days).",
+        source="National Audit of Intermediate Care 2017 (about 8-10% of bed-based episodes "
+        "end in an acute admission)", evidence="moderate",
+    )
+    death_per_year: float = param(
+        0.3, unit="deaths per person-year in a bed", ge=0, le=20,
+        description="Death rate in a bed-based intermediate care or interim bed.",
+        source="National Audit of Intermediate Care 2017 (about 2% of bed-based episodes end "
+        "in death)", evidence="moderate",
+    )
+    interim_beds: int | None = param(
+        None, unit="beds", ge=0, le=100_000,
+        description="NHS-funded interim care-home beds for pathway 3 discharge to assess, "
+        "where the person is assessed, screened for Continuing Healthcare and chooses a home "
+        "after leaving hospital. Blank: 20 per 50,000 people aged 65+, scaled to "
+        "population.size.",
+        source="Hospital discharge service guidance 2020 (pathway 3 D2A beds); size an "
+        "assumption", evidence="weak", group="capacity",
+    )
+    interim_stay_days: float = param(
+        28, unit="days", ge=1, le=180,
+        description="Mean assessment period in an interim bed before the decision on "
+        "long-term care (the national scheme funded up to four weeks).",
+        source="Hospital discharge service guidance 2020-22 (up to 4 weeks NHS-funded)",
+        evidence="moderate",
+    )
+    interim_function_recovery_share: float = param(
+        0.3, unit="share of lost function", ge=0, le=1,
+        description="Share of lost function regained during the interim stay (some people "
+        "recover enough to go home, which is the point of assessing outside hospital).",
+        source="assumption (Wilson et al. 2023: no rise in care-home discharges under D2A)",
+        evidence="weak",
+    )
+
+
+class Bridging(Block):
+    places: int | None = param(
+        None, unit="people at once", ge=0, le=100_000,
+        description="Bridging care at home for pathway 1 discharge to assess: carers who "
+        "look after the person from discharge until the assessed reablement or home care "
+        "starts. Drawn from the same home-care workforce, so it is small. Blank: 15 per "
+        "50,000 people aged 65+, scaled to population.size.",
+        source="Hospital discharge service guidance 2020 (bridging / 'discharge to assess' "
+        "care); size an assumption", evidence="weak", group="capacity",
+    )
+
+
 class HomeCare(Block):
     hours_per_week: float | None = param(
         None, unit="hours per week", ge=0, le=1e8,
-        description="Home care hours the market can deliver each week. Blank: 22,500 per 50,000 people aged 65+, scaled to population.size.",
+        description="Home care hours the market can deliver each week. Blank: 17,500 per 50,000 people aged 65+, scaled to population.size.",
         source="scaled from population.home_care_share x package size", evidence="weak",
         group="capacity",
     )
@@ -677,13 +800,15 @@ class HomeCare(Block):
 class CareHome(Block):
     beds: int | None = param(
         None, unit="beds", ge=0, le=1_000_000,
-        description="Care-home beds (residential and nursing; most homes can take either "
-        "kind of resident, so one pool) available to the population. Blank: 1700 per 50,000 people aged 65+, scaled to population.size.",
-        source="CQC care directory (about 17 beds per 100 people 85+), scaled",
-        evidence="moderate", group="capacity",
+        description="Care-home beds (residential and nursing; see nursing_bed_share) "
+        "available to the population. Blank: 1990 per 50,000 people aged 65+, scaled to "
+        "population.size, so the starting residents (population.care_home_share) fill about "
+        "88% of them.",
+        source="LaingBuisson / CQC care directory (care homes for older people about 85-90% "
+        "occupied); 1750 residents / 0.88", evidence="moderate", group="capacity",
     )
     placement_search_days: float = param(
-        10.0, unit="days", ge=0, le=365,
+        6.0, unit="days", ge=0, le=365,
         description="Mean time to find a home with a suitable vacancy that accepts the person, "
         "after funding is agreed (choice, location, assessment by the home), even when beds "
         "are free somewhere.",
@@ -691,9 +816,23 @@ class CareHome(Block):
         evidence="weak",
     )
     nursing_function_below: float = param(
-        0.12, unit="function (0-1 scale)", ge=0, le=1,
+        0.17, unit="function (0-1 scale)", ge=0, le=1,
         description="Below this function a care-home placement needs nursing care.",
         source="assumption", evidence="weak",
+    )
+    nursing_bed_share: float = param(
+        0.45, unit="share of care-home beds", ge=0, le=1,
+        description="Share of the care-home beds that are registered for nursing; residential "
+        "and nursing residents wait for their own kind of bed.",
+        source="CQC care directory / LaingBuisson (about 45% of beds for older people with "
+        "nursing)", evidence="moderate",
+    )
+    self_funder_search_days: float = param(
+        14.0, unit="days", ge=0, le=365,
+        description="Mean time a self-funder (or family) takes to choose a home and agree "
+        "fees; no council panel is involved.",
+        source="CMA care homes market study 2017 (self-funders arrange their own care); "
+        "time an assumption", evidence="weak",
     )
     council_funded_share: float = param(
         0.55, unit="share", ge=0, le=1,
@@ -707,7 +846,7 @@ class CareHome(Block):
 class SocialWork(Block):
     staff: int | None = param(
         None, unit="whole-time social workers", ge=0, le=10_000,
-        description="Hospital social workers doing discharge assessments. Blank: 14 per 50,000 people aged 65+, scaled to population.size.",
+        description="Hospital social workers doing discharge assessments. Blank: 12 per 50,000 people aged 65+, scaled to population.size.",
         source="assumption scaled to discharges needing support", evidence="weak",
         group="capacity",
     )
@@ -897,6 +1036,12 @@ class Costs(Block):
                                      "assess patient waits for the service (NHS).",
                                      source="assumption (about 2.5 hours of care a day)",
                                      evidence="weak", group="money")
+    interim_bed_day: float = param(140, unit="GBP per bed day (2023 prices)", ge=0, le=1e5,
+                                   description="NHS-funded interim care-home bed for pathway "
+                                   "3 discharge to assess (spot-purchased care-home bed).",
+                                   source=f"{CSV}: cost_care_home_nursing_week (1267 GBP a "
+                                   "week, 2023) less the nursing element, about 140 GBP a day",
+                                   evidence="weak", group="money")
     residential_week: float = param(949, unit="GBP per week", ge=0, le=1e5,
                                     description="Residential care home week (council-funded).",
                                     source=f"{CSV}: cost_care_home_residential_week",
@@ -915,10 +1060,12 @@ class Costs(Block):
 CAPACITY_PER_50K = (
     ("acute", "beds", 295, True),
     ("reablement", "slots", 48, True),
-    ("intermediate_care", "beds", 48, True),
-    ("home_care", "hours_per_week", 22_500, False),
-    ("care_home", "beds", 1700, True),
-    ("social_work", "staff", 14, True),
+    ("intermediate_care", "beds", 65, True),
+    ("home_care", "hours_per_week", 17_500, False),
+    ("care_home", "beds", 1990, True),
+    ("social_work", "staff", 12, True),
+    ("bridging", "places", 15, True),
+    ("intermediate_care", "interim_beds", 20, True),
 )
 
 
@@ -938,6 +1085,7 @@ class Params(Block):
     reablement: Reablement = Field(default_factory=Reablement)
     intermediate_care: IntermediateCare = Field(default_factory=IntermediateCare)
     home_care: HomeCare = Field(default_factory=HomeCare)
+    bridging: Bridging = Field(default_factory=Bridging)
     care_home: CareHome = Field(default_factory=CareHome)
     levers: Levers = Field(default_factory=Levers)
     costs: Costs = Field(default_factory=Costs)
