@@ -24,7 +24,7 @@ from .pathways.home_care import HomeCare
 from .pathways.hospital import Hospital
 from .pathways.intermediate_care import IntermediateCare
 from .pathways.reablement import Reablement
-from .policies import Policy, outage_process
+from .policies import Policy, capacity_plan_process, outage_process
 from .population import (
     ACUTE,
     CARE_HOME,
@@ -216,8 +216,8 @@ class Model:
                 "home_care_waiting": float(len(hc.waiting)),
                 "home_care_waiting_hours": float(sum(a for _, a in hc.waiting)),
                 "care_home_occupied": self.care_home.occupied,
-                "care_home_occupancy": (self.care_home.occupied / self.p.care_home.beds
-                                        if self.p.care_home.beds else math.nan),
+                "care_home_occupancy": (self.care_home.occupied / self.care_home.capacity
+                                        if self.care_home.capacity else math.nan),
                 "interim_beds_in_use": self.intermediate_care.interim.in_use,
                 "bridging_waiting": float(len(self.discharge.bridging_places.waiting)),
                 "social_workers_busy": self.discharge.social_workers.in_use,
@@ -257,6 +257,7 @@ class Model:
             expected = self.community.expected_deaths_per_day(start, crisis_rates)
             env.process(self.community.entrants(expected))
         env.process(outage_process(env, self.policy, p, self.rs.outage))
+        env.process(capacity_plan_process(self))
         env.process(self._daily())
         # run(until=end) stops before any other event due at exactly `end` (SimPy gives the
         # stop urgent priority), so no bed is granted whose holder has not yet moved in.

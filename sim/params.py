@@ -769,7 +769,9 @@ class HomeCare(Block):
     hours_per_week: float | None = param(
         None, unit="hours per week", ge=0, le=1e8,
         description="Home care hours the market can deliver each week. Blank: 17,500 per 50,000 people aged 65+, scaled to population.size.",
-        source="scaled from population.home_care_share x package size", evidence="weak",
+        source=f"calibrated so the market runs about 95-100% busy with a waiting list, as "
+        f"{CSV}: adass_undelivered_home_care_2022 (1-6% of hours wanted cannot be "
+        "delivered) and home_care_supply_delays", evidence="weak",
         group="capacity",
     )
     package_hours_mean: float = param(
@@ -834,6 +836,16 @@ class CareHome(Block):
         source="CMA care homes market study 2017 (self-funders arrange their own care); "
         "time an assumption", evidence="weak",
     )
+    untested_discharge_death_risk: float = param(
+        0.0, unit="resident deaths per discharge into a care home", ge=0, le=1,
+        description="Excess deaths of other residents per person discharged from hospital "
+        "into a care home without testing during an epidemic (infection brought in). 0 "
+        "outside an epidemic.",
+        source="evidence/uk_figures.csv: care_home_discharges_spring_2020 and "
+        "phe_outbreaks_seeded_by_discharge (about 1.6% of outbreaks, a few deaths each, over "
+        "about 25,000 discharges: about 0.02); contested, use as a what-if",
+        evidence="weak",
+    )
     council_funded_share: float = param(
         0.55, unit="share", ge=0, le=1,
         description="Share of residents whose fees the council pays (the rest pay for "
@@ -849,6 +861,49 @@ class SocialWork(Block):
         description="Hospital social workers doing discharge assessments. Blank: 12 per 50,000 people aged 65+, scaled to population.size.",
         source="assumption scaled to discharges needing support", evidence="weak",
         group="capacity",
+    )
+
+
+class CapacityPlan(Block):
+    """Changes to capacity relative to what the population would otherwise have."""
+
+    reablement_slots_change: float = param(
+        0.0, unit="relative change", ge=-1, le=5,
+        description="Change in reablement places relative to reablement.slots.",
+        source="scenario setting", evidence="strong", group="capacity",
+    )
+    intermediate_care_beds_change: float = param(
+        0.0, unit="relative change", ge=-1, le=5,
+        description="Change in intermediate care beds relative to intermediate_care.beds.",
+        source="scenario setting", evidence="strong", group="capacity",
+    )
+    home_care_hours_change: float = param(
+        0.0, unit="relative change", ge=-1, le=5,
+        description="Change in home care hours relative to home_care.hours_per_week.",
+        source="scenario setting", evidence="strong", group="capacity",
+    )
+    care_home_beds_change: float = param(
+        0.0, unit="relative change", ge=-1, le=5,
+        description="Change in care-home beds (both kinds) relative to care_home.beds; a cut "
+        "closes beds only as residents leave them.",
+        source="scenario setting", evidence="strong", group="capacity",
+    )
+    interim_beds_change: float = param(
+        0.0, unit="relative change", ge=-1, le=20,
+        description="Change in interim (pathway 3 discharge to assess) beds relative to "
+        "intermediate_care.interim_beds.",
+        source="scenario setting", evidence="strong", group="capacity",
+    )
+    bridging_places_change: float = param(
+        0.0, unit="relative change", ge=-1, le=20,
+        description="Change in bridging-care places relative to bridging.places.",
+        source="scenario setting", evidence="strong", group="capacity",
+    )
+    years: float = param(
+        0.0, unit="years", ge=0, le=30,
+        description="The changes grow in monthly steps to their full size this many years "
+        "after the start of the results period; 0 puts them in place from the start.",
+        source="scenario setting", evidence="strong", group="capacity",
     )
 
 
@@ -913,7 +968,8 @@ class Levers(Block):
     key_worker_coverage: float = param(
         0.0, unit="share of people 65+", ge=0, le=1,
         description="Share of the population given a key worker / case manager, chosen by "
-        "risk stratification.",
+        "risk stratification at the start; people who later reach the same risk score "
+        "(turning 65, becoming frailer) are enrolled too.",
         mechanism="Enrolled people's crisis rate is multiplied by (1 + key_worker_effect).",
         source="Integrated care pilot practice (top 2-5% risk)", evidence="moderate",
         group="community",
@@ -942,11 +998,20 @@ class Levers(Block):
         evidence="moderate", group="community",
     )
     self_management_coverage: float = param(
-        0.0, unit="share of people with 2+ conditions", ge=0, le=1,
-        description="Share of people with two or more long-term conditions given "
+        0.0, unit="share of the COPD cohort", ge=0, le=1,
+        description="Share of the cohort with COPD (see self_management_cohort_share) given "
         "self-management support.",
         mechanism="Their crisis rate is multiplied by (1 + self_management_effect).",
         source="assumption", evidence="weak", group="community",
+    )
+    self_management_cohort_share: float = param(
+        0.09, unit="share of people with 2+ conditions", ge=0, le=1,
+        description="Share of people with two or more long-term conditions who are in the "
+        "cohort the self-management evidence covers (people with COPD); coverage applies to "
+        "this cohort only. Set 1 to generalise to every long-term condition, a what-if the "
+        "evidence does not support.",
+        source="QOF COPD register (about 2% of all ages, about 6% of people 65+, so about 9% "
+        "of people 65+ with two or more conditions)", evidence="moderate", group="community",
     )
     self_management_effect: UncertainEffect = effect(
         -0.05, 0.05, -0.25, 0.10,
@@ -1086,6 +1151,7 @@ class Params(Block):
     intermediate_care: IntermediateCare = Field(default_factory=IntermediateCare)
     home_care: HomeCare = Field(default_factory=HomeCare)
     bridging: Bridging = Field(default_factory=Bridging)
+    capacity_plan: CapacityPlan = Field(default_factory=CapacityPlan)
     care_home: CareHome = Field(default_factory=CareHome)
     levers: Levers = Field(default_factory=Levers)
     costs: Costs = Field(default_factory=Costs)

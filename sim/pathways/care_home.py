@@ -16,6 +16,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from ..population import CARE_HOME, HOME, NURSING, RESIDENTIAL, Person
+from ..rng import SERVICES
 
 if TYPE_CHECKING:
     from ..engine import Model
@@ -31,6 +32,10 @@ class CareHomes:
         # Which pool each resident's bed belongs to: at the start a resident may have been
         # placed in the other kind of bed when their own kind was full.
         self.bed_of: dict[int, object] = {}
+
+    @property
+    def capacity(self) -> float:
+        return self.residential.capacity + self.nursing.capacity
 
     @property
     def occupied(self) -> float:
@@ -56,10 +61,27 @@ class CareHomes:
         self.bed_of[person.pid] = pool
         self._resident_tracker(person).add(self.m.env.now, 1)
 
+    def from_hospital(self, person: Person) -> None:
+        """A discharge into a care home may bring infection in (epidemic what-if only)."""
+        risk = self.c.untested_discharge_death_risk
+        if risk <= 0:
+            return
+        m = self.m
+        u, pick = m.draw.uniform(person, SERVICES), m.draw.uniform(person, SERVICES)
+        if u >= risk or not self.bed_of:
+            return
+        residents = list(self.bed_of)
+        victim = m.people[residents[min(int(pick * len(residents)), len(residents) - 1)]]
+        if victim is not person and victim.location == CARE_HOME:
+            m.rec.count("care_home_infection_deaths", m.env.now)
+            m.die(victim, "care_home")
+
     def admit(self, person: Person, kind: str) -> None:
         """Permanent admission; the bed is already held."""
         m = self.m
         now = m.env.now
+        if person.location != HOME:
+            self.from_hospital(person)
         m.home_care.stop_package(person)
         self.bed_of[person.pid] = self.pool(kind)
         person.care = NURSING if kind == "nursing" else RESIDENTIAL
@@ -69,6 +91,7 @@ class CareHomes:
         m.community.schedule(person)
 
     def return_resident(self, person: Person) -> None:
+        self.from_hospital(person)
         self.m.move(person, CARE_HOME)
         self.m.community.schedule(person)
 
