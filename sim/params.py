@@ -576,7 +576,7 @@ class Discharge(Block):
         source="assumption (reablement follow-up)", evidence="weak",
     )
     review_share: float = param(
-        0.12, unit="share of discharges", ge=0, le=1,
+        0.10, unit="share of discharges", ge=0, le=1,
         description="Share of people medically fit who then wait for a medical decision "
         "(including the discharge summary) or a therapy decision to discharge.",
         source="NHS England discharge delays SitRep, reasons 'awaiting a medical decision' "
@@ -584,7 +584,7 @@ class Discharge(Block):
         "share calibrated to discharge_delayed_share_dec_2024", evidence="weak",
     )
     review_days: float = param(
-        1.5, unit="days", ge=0, le=30,
+        1.0, unit="days", ge=0, le=30,
         description="Mean wait for that medical or therapy decision.",
         source="assumption (next ward round)", evidence="weak",
     )
@@ -610,19 +610,19 @@ class Discharge(Block):
         description="Mean wait for patient transport.", source="assumption", evidence="weak",
     )
     choice_share: float = param(
-        0.5, unit="share of pathway 3 discharges", ge=0, le=1,
+        0.4, unit="share of pathway 3 discharges", ge=0, le=1,
         description="Share of people going to a care home whose discharge waits on their or "
         "their family's choice of home (or disagreement with the plan).",
         source=f"calibrated to {CSV}: dtoc_reason_split_2018_19 (patient or family choice "
         "12.4% of delayed days)", evidence="weak",
     )
     choice_days: float = param(
-        14.0, unit="days", ge=0, le=180,
+        10.0, unit="days", ge=0, le=180,
         description="Mean time taken by that choice while the person waits in hospital.",
         source=f"calibrated to {CSV}: dtoc_reason_split_2018_19", evidence="weak",
     )
     housing_share: float = param(
-        0.03, unit="share of home discharges of people living alone", ge=0, le=1,
+        0.02, unit="share of home discharges of people living alone", ge=0, le=1,
         description="Share of people living alone going home whose home is unfit or who have "
         "none (adaptations, homelessness) when medically fit.",
         source=f"calibrated to {CSV}: dtoc_reason_split_2018_19 (housing 4.2%)",
@@ -696,10 +696,11 @@ class Reablement(Block):
 class IntermediateCare(Block):
     beds: int | None = param(
         None, unit="beds", ge=0, le=100_000,
-        description="Bed-based intermediate care and discharge-to-assess beds. Blank: 65 per 50,000 people aged 65+, scaled to population.size.",
+        description="Bed-based intermediate care and discharge-to-assess beds. Blank: 70 per 50,000 people aged 65+, scaled to population.size.",
         source="National Audit of Intermediate Care 2017 (about 20 bed-based places per 100,000 "
-        "weighted population, all ages: about 55 for 270,000 people), raised to 65 so "
-        "pathway 2 at its published share is not permanently full (calibration)",
+        "weighted population, all ages: about 55 for 270,000 people), raised to 70 so "
+        "pathway 2 at its published share runs about 85-90% occupied, as the audit "
+        "reports (calibration)",
         evidence="moderate", group="capacity",
     )
     stay_mean_days: float = param(
@@ -732,7 +733,7 @@ class IntermediateCare(Block):
         None, unit="beds", ge=0, le=100_000,
         description="NHS-funded interim care-home beds for pathway 3 discharge to assess, "
         "where the person is assessed, screened for Continuing Healthcare and chooses a home "
-        "after leaving hospital. Blank: 20 per 50,000 people aged 65+, scaled to "
+        "after leaving hospital. Blank: 30 per 50,000 people aged 65+, scaled to "
         "population.size.",
         source="Hospital discharge service guidance 2020 (pathway 3 D2A beds); size an "
         "assumption", evidence="weak", group="capacity",
@@ -758,7 +759,7 @@ class Bridging(Block):
         None, unit="people at once", ge=0, le=100_000,
         description="Bridging care at home for pathway 1 discharge to assess: carers who "
         "look after the person from discharge until the assessed reablement or home care "
-        "starts. Drawn from the same home-care workforce, so it is small. Blank: 15 per "
+        "starts. Drawn from the same home-care workforce, so it is small. Blank: 25 per "
         "50,000 people aged 65+, scaled to population.size.",
         source="Hospital discharge service guidance 2020 (bridging / 'discharge to assess' "
         "care); size an assumption", evidence="weak", group="capacity",
@@ -810,7 +811,7 @@ class CareHome(Block):
         "occupied); 1750 residents / 0.88", evidence="moderate", group="capacity",
     )
     placement_search_days: float = param(
-        6.0, unit="days", ge=0, le=365,
+        5.0, unit="days", ge=0, le=365,
         description="Mean time to find a home with a suitable vacancy that accepts the person, "
         "after funding is agreed (choice, location, assessment by the home), even when beds "
         "are free somewhere.",
@@ -858,7 +859,7 @@ class CareHome(Block):
 class SocialWork(Block):
     staff: int | None = param(
         None, unit="whole-time social workers", ge=0, le=10_000,
-        description="Hospital social workers doing discharge assessments. Blank: 12 per 50,000 people aged 65+, scaled to population.size.",
+        description="Hospital social workers doing discharge assessments. Blank: 14 per 50,000 people aged 65+, scaled to population.size.",
         source="assumption scaled to discharges needing support", evidence="weak",
         group="capacity",
     )
@@ -1125,12 +1126,12 @@ class Costs(Block):
 CAPACITY_PER_50K = (
     ("acute", "beds", 295, True),
     ("reablement", "slots", 48, True),
-    ("intermediate_care", "beds", 65, True),
+    ("intermediate_care", "beds", 70, True),
     ("home_care", "hours_per_week", 17_500, False),
     ("care_home", "beds", 1990, True),
-    ("social_work", "staff", 12, True),
-    ("bridging", "places", 15, True),
-    ("intermediate_care", "interim_beds", 20, True),
+    ("social_work", "staff", 14, True),
+    ("bridging", "places", 25, True),
+    ("intermediate_care", "interim_beds", 30, True),
 )
 
 
