@@ -81,9 +81,16 @@ def test_more_capacity_never_increases_its_delays(capacity, reason, scarce):
     assert t_interval((totals[2] - totals[1]).tolist())["ci_low"] <= 0, (capacity, totals)
 
 
+def paired_diffs(cmp, metric: str) -> pd.Series:
+    return cmp.results["variant"].kpis[metric] - cmp.results["base"].kpis[metric]
+
+
 def test_more_acute_beds_less_boarding():
     cmp = paired(["acute.beds=80"], ["acute.beds=110"])
-    falls(diff_ci(cmp, "ed_boarding_hours"))
+    # A ward that fills in winter boards hundreds of thousands of hours, one that does not a
+    # few thousand: the spread is too heavy-tailed for a 4-replication t interval, so the
+    # claim is that every paired replication boards less.
+    assert (paired_diffs(cmp, "ed_boarding_hours") < 0).all()
 
 
 def test_seven_day_assessment_cuts_the_wait_for_assessment():
@@ -191,8 +198,10 @@ def test_demand_growth_raises_delays_more_than_proportionally_near_capacity():
     cmp = paired([], ["population.projection_years=10"])
     demand = diff_ci(cmp, "population_mean")["relative"]
     delays = diff_ci(cmp, "delayed_discharge_days")["relative"]
-    occupancy = diff_ci(cmp, "acute_occupancy")
-    rises(occupancy)
+    # Occupancy is capped at 1: a replication whose baseline winter already fills the ward
+    # cannot rise, so the claim is no fall in any replication and a rise on average.
+    occupancy = paired_diffs(cmp, "acute_occupancy")
+    assert (occupancy >= -1e-9).all() and occupancy.mean() > 0, occupancy.tolist()
     assert delays > demand > 0.1, (delays, demand)
 
 
