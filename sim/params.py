@@ -748,10 +748,11 @@ class IntermediateCare(Block):
         evidence="moderate",
     )
     interim_function_recovery_share: float = param(
-        0.3, unit="share of lost function", ge=0, le=1,
+        0.15, unit="share of lost function", ge=0, le=1,
         description="Share of lost function regained during the interim stay (some people "
         "recover enough to go home, which is the point of assessing outside hospital).",
-        source="assumption (Wilson et al. 2023: no rise in care-home discharges under D2A)",
+        source=f"assumption, set so about a quarter of interim stays end at home ({CSV}: "
+        "d2a_los_wilson_2023 found no rise in care-home discharges under D2A)",
         evidence="weak",
     )
 
@@ -771,7 +772,7 @@ class Bridging(Block):
 class HomeCare(Block):
     hours_per_week: float | None = param(
         None, unit="hours per week", ge=0, le=1e8,
-        description="Home care hours the market can deliver each week. Blank: 18,500 per 50,000 people aged 65+, scaled to population.size.",
+        description="Home care hours the market can deliver each week. Blank: 18,000 per 50,000 people aged 65+, scaled to population.size.",
         source=f"calibrated so the market runs about 95-100% busy with a waiting list, as "
         f"{CSV}: adass_undelivered_home_care_2022 (1-6% of hours wanted cannot be "
         "delivered) and home_care_supply_delays", evidence="weak",
@@ -946,11 +947,13 @@ class Levers(Block):
         evidence="moderate", group="discharge process",
     )
     trusted_assessor_care_home_days_saved: float = param(
-        2.4, unit="days per placement", ge=0, le=60,
+        1.2, unit="days per placement", ge=0, le=60,
         description="With trusted assessors, care homes accept without their own visit: the "
         "placement search is shorter by this many days.",
         mechanism="Subtracted from the mean care-home placement search.",
-        source=f"{CSV}: trusted_assessor_lincs (735 bed days over 304 discharges)",
+        source=f"{CSV}: trusted_assessor_lincs (735 bed days over 304 discharges, 2.4 a "
+        "discharge, over the whole placement wait including choice; the model's search is "
+        "about half of that wait, so half the saving)",
         evidence="moderate", group="discharge process",
     )
     discharge_to_assess_share: float = param(
@@ -964,7 +967,8 @@ class Levers(Block):
     seven_day_assessment: bool = param(
         False, unit="on/off",
         description="Assessment and transfers happen seven days a week.",
-        mechanism="Removes the weekend gap in assessments and discharges.",
+        mechanism="Removes the weekend gap in assessments and in transfers home; care homes "
+        "(long-term and interim beds) still admit on weekdays only.",
         source="NHS Services, Seven Days a Week Forum 2013", evidence="moderate",
         group="discharge process",
     )
@@ -1129,7 +1133,7 @@ CAPACITY_PER_50K = (
     ("acute", "beds", 295, True),
     ("reablement", "slots", 48, True),
     ("intermediate_care", "beds", 70, True),
-    ("home_care", "hours_per_week", 18_500, False),
+    ("home_care", "hours_per_week", 18_000, False),
     ("care_home", "beds", 1990, True),
     ("social_work", "staff", 14, True),
     ("bridging", "places", 25, True),

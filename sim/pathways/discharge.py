@@ -186,7 +186,7 @@ class Discharge:
         if need == P3_BACK:
             clock.switch("care home", m.env.now)
             yield from self.provider_assessment(person)
-            yield from self.transfer_day()
+            yield from self.transfer_day(care_home=True)
             yield from self.going_out(person, clock)
             self.leave_acute(person, clock, fit_time)
             m.care_home.return_resident(person)
@@ -232,7 +232,7 @@ class Discharge:
             break
         if service in ("reablement", "home_care"):
             yield from self.home_ready(person, clock, equipment=True)
-        yield from self.transfer_day()
+        yield from self.transfer_day(care_home=service in ("residential", "nursing"))
         yield from self.going_out(person, clock)
         delay = m.env.now - fit_time
         self.leave_acute(person, clock, fit_time)
@@ -300,7 +300,7 @@ class Discharge:
         if need == P3:
             clock.switch("care home", m.env.now)
             yield m.intermediate_care.interim.acquire()
-            yield from self.transfer_day()
+            yield from self.transfer_day(care_home=True)
             yield from self.going_out(person, clock)
             self.leave_acute(person, clock, fit_time)
             m.intermediate_care.start_interim(person)
@@ -409,9 +409,11 @@ class Discharge:
         if draw * mean > 0:
             yield m.env.timeout(draw * mean)
 
-    def transfer_day(self):
+    def transfer_day(self, care_home: bool = False):
+        """Wait for a working day to move; care homes admit on weekdays even when the
+        hospital's assessors work seven days."""
         m = self.m
-        if m.policy.seven_day:
+        if m.policy.seven_day and not care_home:
             return
         t = m.cal.next_working_time(m.env.now)
         if t > m.env.now:
