@@ -61,8 +61,11 @@ def test_pathway_one_discharge_to_assess_waits_for_a_bridging_place():
 def test_pathway_three_discharge_to_assess_uses_interim_beds_and_some_go_home():
     m = model("fragmented", [*SMALL, "levers.discharge_to_assess_share=1.0"])
     c = m.rec.counts
-    assert c["interim_bed_admissions"] > 0
-    assert c.get("interim_to_home", 0) > 0 and c.get("interim_to_care_home", 0) > 0
+    assert c["interim_bed_admissions"] > 0 and c.get("interim_to_care_home", 0) > 0
+    # Recovery in the interim bed decides who can go home instead.
+    better = model("fragmented", [*SMALL, "levers.discharge_to_assess_share=1.0",
+                                  "intermediate_care.interim_function_recovery_share=0.8"])
+    assert better.rec.counts.get("interim_to_home", 0) > c.get("interim_to_home", 0)
     closed = model("fragmented", [*SMALL, "levers.discharge_to_assess_share=1.0",
                                   "intermediate_care.interim_beds=0"])
     assert closed.rec.counts.get("interim_bed_admissions", 0) == 0
