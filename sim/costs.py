@@ -109,6 +109,8 @@ def capacity_days(p: Params, service: str, t0: float, t1: float) -> float:
         "home_care_hours_per_week": p.home_care.hours_per_week,
         "care_home": p.care_home.beds,
         "social_work": p.social_work.staff,
+        "bridging": p.bridging.places,
+        "interim_beds": p.intermediate_care.interim_beds,
     }[service]
     return float(level or 0.0) * max(t1 - t0, 0.0)
 
@@ -188,7 +190,11 @@ def book_costs(m: Model) -> tuple[dict[tuple[str, str, str, int], float], dict[s
              (max(council_hours - block_hours, 0.0)
               - council_hours * c.home_care_client_contribution) * c.home_care_hour,
              pooled=True)
-        book("bridging_care", "nhs", VARIABLE, y, bridging[y] * c.bridging_care_day)
+        # Bridging places and interim beds are teams and block-booked beds: paid whether used.
+        book("bridging_care", "nhs", FIXED, y,
+             capacity_days(p, "bridging", a, b) * c.bridging_care_day)
+        book("interim_beds", "nhs", FIXED, y,
+             capacity_days(p, "interim_beds", a, b) * c.interim_bed_day)
 
         # Care homes: the council pays its own rate for the residents it funds, less their
         # contributions; the NHS pays CHC in full and funded nursing care for the rest.

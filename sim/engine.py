@@ -25,7 +25,7 @@ from .pathways.home_care import HomeCare
 from .pathways.hospital import Hospital
 from .pathways.intermediate_care import IntermediateCare
 from .pathways.reablement import Reablement
-from .policies import Policy, outage_process
+from .policies import Policy, capacity_plan_process, outage_process
 from .population import (
     ACUTE,
     CARE_HOME,
@@ -237,7 +237,13 @@ class Model:
                 "intermediate_care_in_use": self.intermediate_care.beds.in_use,
                 "home_care_hours_in_use": hc.in_use,
                 "home_care_waiting": float(len(hc.waiting)),
-                "care_home_occupied": self.care_home.beds.in_use,
+                "home_care_waiting_hours": float(sum(a for _, a in hc.waiting)),
+                "care_home_occupied": self.care_home.occupied,
+                "care_home_occupancy": (self.care_home.occupied / self.care_home.capacity
+                                        if self.care_home.capacity else math.nan),
+                "interim_beds_in_use": self.intermediate_care.interim.in_use,
+                "bridging_waiting": float(len(self.discharge.bridging_places.waiting)),
+                "social_workers_busy": self.discharge.social_workers.in_use,
                 "bridging_at_home": self.bridging.level,
                 "record_up": 1.0 if self.policy.record_up else 0.0,
             })
@@ -274,6 +280,7 @@ class Model:
             expected = self.community.expected_deaths_per_day(start, crisis_rates)
             env.process(self.community.entrants(expected))
         env.process(outage_process(env, self.policy, p, self.rs.outage))
+        env.process(capacity_plan_process(self))
         env.process(self._daily())
         if p.run.days > 365.0:
             env.process(year_marks(self))
@@ -342,11 +349,13 @@ class Model:
         someone (the bed was given back but the person never moved on)."""
         if self.unstable:
             return
-        place, pool = INTERMEDIATE_CARE, self.intermediate_care.beds
-        if self.loc[place].level > pool.in_use + 1e-6:
+        # Intermediate care holds two pools: rehabilitation beds and interim (P3 D2A) beds.
+        ic = self.intermediate_care
+        held = ic.beds.in_use + ic.interim.in_use
+        if self.loc[INTERMEDIATE_CARE].level > held + 1e-6:
             raise InvariantError(
-                f"{self.loc[place].level:g} people in intermediate care but {pool.in_use:g} "
-                "beds held: a transfer out of it lost someone")
+                f"{self.loc[INTERMEDIATE_CARE].level:g} people in intermediate care but "
+                f"{held:g} beds held: a transfer out of it lost someone")
 
 def run_replication(p: Params, seed: int, replication: int) -> ReplicationOutput:
     from .metrics import check_payers, compute_kpis, replication_costs

@@ -73,6 +73,7 @@ FUNDED_BY = {
     "seven_day_working": {"nhs", "local_authority"},
     "trusted_assessor": {"local_authority"},
     "bridging_care": {"nhs"},
+    "interim_beds": {"nhs"},
     "key_worker": {"nhs"},
     "neighbourhood_team": {"nhs"},
     "intermediate_care": {"nhs", "pooled"},

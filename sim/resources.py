@@ -78,6 +78,13 @@ class Pool:
                 break
         self._serve()
 
+    def resize(self, capacity: float) -> None:
+        """Change the capacity. A cut below what is in use takes effect as units free up
+        (nobody is evicted); the tracker's bound stays at the larger of the two."""
+        self.capacity = float(capacity)
+        self.tracker.capacity = max(self.capacity, self.in_use)
+        self._serve()
+
     def release(self, amount: float = 1.0) -> None:
         self.in_use -= amount
         if self.in_use < 1e-9:

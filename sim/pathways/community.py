@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from heapq import heappush
+from statistics import NormalDist
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -28,7 +29,10 @@ from ..population import (
     age_band,
     new_person,
 )
-from ..rng import COMMUNITY, PersonDraws
+from ..rng import COMMUNITY, DISCHARGE, PersonDraws
+
+# Index of the fixed per-person draw behind a later key-worker offer (far above any counter).
+KEY_WORKER_DRAW = 1 << 40
 
 if TYPE_CHECKING:
     from ..engine import Model
@@ -55,6 +59,7 @@ class _Pending:
 class Community:
     def __init__(self, m: Model):
         self.m = m
+        self.key_worker_bar: tuple[float, float] | None = None
         c = m.p.community
         self.half_life = c.function_recovery_half_life_days
         peak = m.cal.max_multiplier
@@ -278,6 +283,7 @@ class Community:
             person.settle_deficit(now, self.half_life)
             person.frailty += 1
             m.rec.count("frailty_progressions", now)
+            self.offer_key_worker(person)
         elif kind == HOME_CARE_REFERRAL:
             m.home_care.refer_from_community(person)
         elif kind == CARE_HOME_DIRECT:
@@ -327,10 +333,33 @@ class Community:
                 chosen = np.argpartition(-score, k - 1)[:k] if k < n else np.arange(n)
                 for i in chosen.tolist():
                     people[i].key_worker = True
+                # People who reach this score later (turning 65, becoming frailer) are
+                # offered a key worker too, as a risk register refreshed each month would.
+                self.key_worker_bar = (float(score[chosen].min()),
+                                       spread * (1.0 - acc) / max(acc, 1e-6))
         if lv.self_management_coverage > 0:
-            chosen = np.flatnonzero((conditions >= 2) & (sm_draw < lv.self_management_coverage))
+            # Only the cohort the evidence covers (COPD), a share of people with 2+ conditions.
+            cohort = lv.self_management_cohort_share
+            chosen = np.flatnonzero(
+                (conditions >= 2) & (sm_draw < lv.self_management_coverage * cohort))
             for i in chosen.tolist():
                 people[i].self_managed = True
+
+    def offer_key_worker(self, person: Person) -> None:
+        """Enrol a person who now scores above the bar risk stratification set at the start."""
+        bar = self.key_worker_bar
+        if bar is None or person.key_worker:
+            return
+        threshold, noise_scale = bar
+        # A fixed draw per person (not a counter), so enrolment never shifts other draws.
+        u = float(PersonDraws.uniforms(np.array([person.rkey], dtype=np.uint64), DISCHARGE,
+                                       KEY_WORKER_DRAW)[0])
+        score = (math.log(self.crisis_rate_peak(person, levers=False) + 1e-12)
+                 + NormalDist().inv_cdf(u) * noise_scale)
+        if score >= threshold:
+            person.key_worker = True
+            self.m.key_workers.add(self.m.env.now, 1)
+            self.m.rec.count("key_workers_added", self.m.env.now)
 
     def entrants(self, expected_deaths_per_day: float):
         """People turning 65 join at the rate that replaces deaths plus growth."""
@@ -348,6 +377,7 @@ class Community:
             frailty = stream.choice(young)
             person = new_person(m.next_pid(), m.env.now, 65.0, frailty, gen, m.p)
             m.add_person(person)
+            self.offer_key_worker(person)
             self.schedule(person)
 
     def expected_deaths_per_day(self, start: StartingPopulation,
