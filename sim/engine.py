@@ -15,10 +15,12 @@ from dataclasses import dataclass, field
 import simpy
 
 from .calendar import Calendar
+from .capacity import Escalation, follow
 from .errors import InvariantError
 from .params import Params
 from .pathways.care_home import CareHomes
 from .pathways.community import Community
+from .pathways.demography import Demography
 from .pathways.discharge import Discharge
 from .pathways.home_care import HomeCare
 from .pathways.hospital import Hospital
@@ -58,7 +60,8 @@ class CountingEnvironment(simpy.Environment):
 
 
 class _Unstable(Exception):
-    """Raised inside the run when the A&E queue passes its cap: the run stops there."""
+    """Raised inside the run when the A&E queue passes the memory safety cap: the run stops
+    there and is reported as partial."""
 
 
 @dataclass
@@ -87,7 +90,8 @@ class Model:
                             c.winter_peak_day_of_year, c.monday_excess)
         self.policy = Policy(p, streams.levers)
         self.draw = PersonDraws(streams.seed_sequence)
-        self.unstable = False
+        self.unstable = False  # stopped at the safety cap (gridlock is judged in sim.gridlock)
+        self.partial = False
         self.stopped_at = self.end
         self.people: list[Person] = []
         self.initial_people = 0
@@ -103,8 +107,9 @@ class Model:
         self.open_delay_clocks: set = set()  # delays still running when the run stops
         self.anonymous_left = 0
 
-        self.community = Community(self)
         self.hospital = Hospital(self)
+        self.community = Community(self)
+        self.demography = Demography(self)
         self.discharge = Discharge(self)
         self.reablement = Reablement(self)
         self.intermediate_care = IntermediateCare(self)
@@ -177,6 +182,8 @@ class Model:
         if person.location == CARE_HOME or (person.care in (RESIDENTIAL, NURSING) and where == "hospital"):
             self.care_home.release(person)
         self.move(person, DEAD)
+        if person.band_slot >= 0:
+            self.demography.died(person)
         self.alive.add(now, -1)
         if person.key_worker:
             self.key_workers.add(now, -1)
@@ -190,12 +197,28 @@ class Model:
         self.rec.cost(service, "pooled", amount * share, now)
 
     def check_boarding_queue(self, waiting: int) -> None:
-        if waiting > self.p.run.max_boarding_queue and not self.unstable:
+        """Stop only to bound memory: a run that hits the cap is partial (and gridlocked)."""
+        if waiting > self.p.run.max_boarding_queue and not self.partial:
             self.unstable = True
+            self.partial = True
             self.stopped_at = self.env.now
             raise _Unstable()
 
     # ---------------------------------------------------------------- the run
+    def follow_calendars(self) -> None:
+        """Capacities on their calendars; core acute beds plus escalation beds."""
+        p = self.p
+        self.escalation = Escalation(self)
+        for pool, base, calendar in (
+                (self.reablement.slots, p.reablement.slots, p.reablement.calendar),
+                (self.intermediate_care.beds, p.intermediate_care.beds,
+                 p.intermediate_care.calendar),
+                (self.home_care.hours, p.home_care.hours_per_week, p.home_care.calendar),
+                (self.care_home.beds, p.care_home.beds, p.care_home.calendar),
+                (self.discharge.social_workers, p.social_work.staff, p.social_work.calendar)):
+            if calendar:
+                follow(self, pool, base, calendar)
+
     def _daily(self):
         env = self.env
         rec = self.rec
@@ -217,6 +240,14 @@ class Model:
                 "care_home_occupied": self.care_home.beds.in_use,
                 "bridging_at_home": self.bridging.level,
                 "record_up": 1.0 if self.policy.record_up else 0.0,
+                "acute_capacity": self.hospital.beds.capacity,
+                "escalation_open_beds": (self.escalation.open_beds.level
+                                         if self.escalation else 0.0),
+                "reablement_capacity": self.reablement.slots.capacity,
+                "intermediate_care_capacity": self.intermediate_care.beds.capacity,
+                "home_care_hours_capacity": hc.capacity,
+                "care_home_capacity": self.care_home.beds.capacity,
+                "social_workers_capacity": self.discharge.social_workers.capacity,
             })
             yield env.timeout(1.0)
             day += 1
@@ -248,8 +279,12 @@ class Model:
             self.community.enrol(self.people, crisis_rates, start.conditions)
             self.key_workers.add(0.0, sum(1 for q in self.people if q.key_worker))
             self.community.schedule_start(start, crisis_rates)
-            expected = self.community.expected_deaths_per_day(start, crisis_rates)
-            env.process(self.community.entrants(expected))
+            self.demography.start(
+                start, self.community.expected_deaths_by_band(start, crisis_rates))
+            env.process(self.demography.run())
+        self.escalation = None
+        if not self.hospital.textbook:
+            self.follow_calendars()
         env.process(outage_process(env, self.policy, p, self.rs.outage))
         env.process(self._daily())
         # run(until=end) stops before any other event due at exactly `end` (SimPy gives the
@@ -274,9 +309,9 @@ class Model:
             if abs(by_place - alive) > 1e-6 or abs(self.alive.level - alive) > 1e-6:
                 raise InvariantError(
                     f"people are not conserved: {by_place:g} in places, {alive} alive")
-            # An unstable run stops mid-step, where a bed may be granted to someone who has
+            # A partial run stops mid-step, where a bed may be granted to someone who has
             # not yet moved in; a complete run has no such gap.
-            if not self.unstable and abs(self.loc[ACUTE].level - self.hospital.beds.in_use) > 1e-6:
+            if not self.partial and abs(self.loc[ACUTE].level - self.hospital.beds.in_use) > 1e-6:
                 raise InvariantError("people in acute beds differ from beds in use")
         else:
             inside = self.anonymous_in_system

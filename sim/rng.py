@@ -22,6 +22,7 @@ STREAMS = (
     "entrants",     # people turning 65 during the run
     "arrivals",     # Poisson arrivals (verification mode)
     "los",          # anonymous lengths of stay (verification mode)
+    "ageing",       # who moves up an age band (population accounting by band)
 )
 
 

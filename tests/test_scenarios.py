@@ -44,10 +44,19 @@ def reason_delta(cmp, scenario, reason):
     return (per_rep(scenario) - per_rep("fragmented"))
 
 
+# Ten years of growth on today's beds gridlocks the front door; the run says so.
+GRIDLOCKED = {"demand_growth_10y"}
+
+
 def test_every_scenario_runs_without_failures(cmp):
     for name, res in cmp.results.items():
         assert res.replications == REPS and not res.failures, name
-        assert res.kpis["unstable"].eq(0).all(), name
+        assert res.kpis["partial"].eq(0).all(), name
+        if name in GRIDLOCKED:
+            assert res.kpis["unstable"].eq(1).all(), name
+            assert res.kpis["unstable_day"].notna().all(), name
+        else:
+            assert res.kpis["unstable"].eq(0).all(), name
 
 
 def test_integrated_cuts_delays_and_assessments(diff):
@@ -119,6 +128,9 @@ def test_demand_growth_raises_demand_by_about_a_fifth_and_congests(diff):
     higher(diff, "demand_growth_10y", "acute_occupancy")
     higher(diff, "demand_growth_10y", "ed_boarding_hours")
     higher(diff, "demand_growth_10y", "delayed_discharge_days")
+    # The decision to admit is the admission: more people, more admissions, bed or no bed.
+    higher(diff, "demand_growth_10y", "emergency_admissions")
+    higher(diff, "demand_growth_10y", "dta_wait_hours_mean")
     # Near capacity the queue grows far more than demand does.
     boarding = diff.loc[("demand_growth_10y", "ed_boarding_hours")]
     assert boarding["relative"] > 2 * row["relative"]
