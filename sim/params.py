@@ -569,11 +569,10 @@ class Acute(Block):
     beds: int | None = param(
         None, unit="beds", ge=0, le=1_000_000,
         description="Core general and acute beds available to people aged 65+ (escalation "
-        "beds are separate). Blank: 320 per 50,000 people aged 65+, scaled to "
+        "beds are separate). Blank: 295 per 50,000 people aged 65+, scaled to "
         "population.size.",
-        source="evidence/front_door.csv: ga_beds_england (about 100,000 G&A beds available, "
-        "NHS England KH03/sitrep 2025) x 65+ share of occupied bed days (about 2 in 3) / "
-        "10.4 million people 65+, per 50,000", evidence="moderate", group="capacity",
+        source="NHS England KH03 bed availability, 65+ share of occupied bed days (about 2 in "
+        "3), scaled to the population", evidence="moderate", group="capacity",
     )
     when_full: Literal["queue", "reject"] = param(
         "queue", unit="choice",
@@ -1111,7 +1110,7 @@ class Costs(Block):
 
 # Capacities left blank are scaled from these figures for 50,000 people aged 65+.
 CAPACITY_PER_50K = (
-    ("acute", "beds", 320, True),
+    ("acute", "beds", 295, True),
     ("escalation", "beds", 12, True),
     ("reablement", "slots", 48, True),
     ("intermediate_care", "beds", 48, True),

@@ -36,7 +36,7 @@ def _bounds(info):
 def _leaves():
     out = []
     for path, info, ann in iter_fields():
-        if path in SKIP or path.endswith(("_effect", "avoided_admissions")):
+        if path in SKIP or path.endswith(("_effect", "avoided_admissions", "calendar")):
             continue
         out.append((path, info, ann))
     return out

@@ -24,7 +24,7 @@ def cmp():
 
 @pytest.fixture(scope="module")
 def diff(cmp):
-    return cmp.differences(metrics=[*sim.METRICS, "population_mean"])
+    return cmp.differences(metrics=[*sim.METRICS, "population_mean", "dta_wait_hours_mean"])
 
 
 def lower(diff, scenario, metric):
