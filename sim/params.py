@@ -379,7 +379,7 @@ class Community(Block):
         source=f"{CSV}: care_home_resident_admissions", evidence="moderate",
     )
     admission_probability: float = param(
-        0.33, unit="probability", ge=0, le=1,
+        0.35, unit="probability", ge=0, le=1,
         description="Probability that a crisis attending A&E leads to an emergency admission, "
         "fit person aged 65-74. Age and frailty raise it (odds ratios below); the default "
         "gives about half of all attendances by people 65+ admitted.",
@@ -401,7 +401,7 @@ class Community(Block):
         evidence="weak",
     )
     admission_odds_ratio_per_frailty_level: float = param(
-        1.2, unit="odds ratio per eFI level", ge=0.1, le=10,
+        1.1, unit="odds ratio per eFI level", ge=0.1, le=10,
         description="Odds of admission after an A&E attendance per frailty level above fit, "
         "same age.",
         source="evidence/front_door.csv: ae_admission_odds_by_frailty (frailty scores "

@@ -22,7 +22,6 @@ STREAMS = (
     "entrants",     # people turning 65 during the run
     "arrivals",     # Poisson arrivals (verification mode)
     "los",          # anonymous lengths of stay (verification mode)
-    "ageing",       # who moves up an age band (population accounting by band)
 )
 
 

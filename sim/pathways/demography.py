@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..population import HOME, Person, StartingPopulation, new_person
+from ..rng import Stream
 
 if TYPE_CHECKING:
     from ..engine import Model
@@ -111,47 +112,58 @@ class Demography:
         return flow
 
     # ------------------------------------------------------------------ the process
+    def _week_streams(self, week: int) -> tuple[Stream, Stream, np.random.Generator]:
+        """Fresh streams for each week's joiners and movers, keyed by the week: scenarios
+        compared draw the same luck every week even when their flows differ a little
+        (common random numbers survive the feedback on deaths)."""
+        seq = self.m.rs.seed_sequence
+
+        def gen(k: int) -> np.random.Generator:
+            child = np.random.SeedSequence(entropy=seq.entropy,
+                                           spawn_key=(*seq.spawn_key, 7919, week, k))
+            return np.random.Generator(np.random.PCG64(child))
+        return Stream(gen(0)), Stream(gen(1)), gen(2)
+
     def run(self):
         m = self.m
         env = m.env
-        stream = m.rs.entrants
-        ageing = m.rs.ageing
         weight = STEP_DAYS / DEATH_SMOOTHING_DAYS
-        first = True
+        week = 0
         while True:
             now = env.now
-            if not first:
+            if week:
                 for b in range(3):
                     observed = self._deaths_this_step[b] / STEP_DAYS
                     self.deaths_per_day[b] += (observed - self.deaths_per_day[b]) * weight
                 self._deaths_this_step = [0, 0, 0]
-            first = False
+            joining, moving, people = self._week_streams(week)
+            week += 1
             flow = self.flows(now + STEP_DAYS / 2.0)
             # Poisson numbers for the week, spread uniformly over it.
             events = []
             for b in range(3):
-                k = int(ageing.gen.poisson(flow[b] * STEP_DAYS)) if flow[b] > 0 else 0
-                events.extend((now + STEP_DAYS * ageing.uniform(), b) for _ in range(k))
+                stream = joining if b == 0 else moving
+                k = int(stream.gen.poisson(flow[b] * STEP_DAYS)) if flow[b] > 0 else 0
+                events.extend((now + STEP_DAYS * stream.uniform(), b) for _ in range(k))
             events.sort()
             for when, b in events:
                 if when > env.now:
                     yield env.timeout(when - env.now)
                 if b == 0:
-                    self._enter(stream)
+                    self._enter(joining, people)
                 else:
-                    self._move_up(b - 1, ageing)
+                    self._move_up(b - 1, moving)
             rest = now + STEP_DAYS - env.now
             if rest > 0:
                 yield env.timeout(rest)
 
-    def _enter(self, stream) -> None:
+    def _enter(self, stream: Stream, gen: np.random.Generator) -> None:
         m = self.m
         mix = m.p.population.frailty_mix
         young = [mix.fit + 0.15, mix.mild, max(mix.moderate - 0.10, 0.0),
                  max(mix.severe - 0.05, 0.0)]
         frailty = stream.choice(young)
-        person = new_person(m.next_pid(), m.env.now, self.entry_band, frailty,
-                            m.rs.generator("entrants"), m.p)
+        person = new_person(m.next_pid(), m.env.now, self.entry_band, frailty, gen, m.p)
         m.add_person(person)
         self.join(person)
         m.community.schedule(person)
