@@ -56,9 +56,11 @@ def test_every_scenario_runs_without_failures(cmp):
             assert res.kpis["unstable"].eq(1).all(), name
             assert res.kpis["unstable_day"].notna().all(), name
         else:
-            # A system of 20,000 people (118 beds) may have one winter month over the
-            # gridlock line in five replications; never more.
-            assert res.kpis["unstable"].sum() <= 1, name
+            # A system of 20,000 people (118 beds) may have a winter month over the gridlock
+            # line; when it does, the day is named. Most replications are clear of it.
+            flagged = res.kpis["unstable"].eq(1)
+            assert res.kpis.loc[flagged, "unstable_day"].notna().all(), name
+            assert flagged.sum() <= 2, name
 
 
 def test_integrated_cuts_delays_and_assessments(diff):
