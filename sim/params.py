@@ -379,7 +379,7 @@ class Community(Block):
         source=f"{CSV}: care_home_resident_admissions", evidence="moderate",
     )
     admission_probability: float = param(
-        0.35, unit="probability", ge=0, le=1,
+        0.37, unit="probability", ge=0, le=1,
         description="Probability that a crisis attending A&E leads to an emergency admission, "
         "fit person aged 65-74. Age and frailty raise it (odds ratios below); the default "
         "gives about half of all attendances by people 65+ admitted.",
