@@ -12,6 +12,7 @@ whatever the calendar makes available that day. Their premium is costed per open
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from simpy.events import URGENT, Event
@@ -94,7 +95,8 @@ class Escalation:
         self.apply()
         times = set(boundaries(p.acute.calendar, m.end, self.warmup, self.doy))
         times |= set(boundaries(self.e.calendar, m.end, self.warmup, self.doy))
-        for t in sorted(times):
+        self.changes = sorted(times)
+        for t in self.changes:
             at(m.env, t, self.apply)
         m.env.process(self.daily())
 
@@ -118,6 +120,14 @@ class Escalation:
         yield env.timeout(CHECK_HOUR)
         while True:
             now = env.now
+            if not self.open and self.available(now) <= 0:
+                # Nothing to open until the calendar next changes: no daily check till then.
+                later = [t for t in self.changes if t > now]
+                if not later:
+                    return
+                days = math.ceil(later[0] - now)
+                yield env.timeout(max(days, 1))
+                continue
             core = self.core(now)
             in_use = self.beds.in_use
             demand = in_use + len(self.beds.waiting)

@@ -316,8 +316,10 @@ def limits(ctx: Ctx, changed: list[Setting], extra: list[Setting],
     failures = sum(len(r.failures) for r in ctx.cmp.results.values())
     unstable = 0
     for r in ctx.cmp.results.values():
-        if "unstable" in r.kpis.columns:
-            unstable += int((r.kpis["unstable"] > 0).sum())
+        # Only a run stopped at the memory cap is cut short; gridlock is judged, not cut.
+        column = "partial" if "partial" in r.kpis.columns else "unstable"
+        if column in r.kpis.columns:
+            unstable += int((r.kpis[column] > 0).sum())
     if failures or unstable:
         out.append((Strong("Incomplete runs. "),
                     Num(str(failures), float(failures), "run:failures"),
