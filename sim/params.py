@@ -557,8 +557,9 @@ def calendar_field(what: str, default: list | None = None) -> Any:
         description=f"Calendar of {what}: a table of periods (start_day, end_day, every_year, "
         "scale or value), e.g. a winter plan, a ward closure or a new service. Empty: the "
         "same capacity all year.",
+        # No widget group: a table is edited by its own control, not a number box.
         json_schema_extra={"unit": "table of periods", "source": "scenario setting",
-                           "evidence": "strong", "group": "capacity"},
+                           "evidence": "strong"},
     )
 
 
