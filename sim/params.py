@@ -140,9 +140,32 @@ class RunSettings(Block):
     )
     max_boarding_queue: int = param(
         100_000, unit="people", ge=1, le=10_000_000,
-        description="Safety cap: if more people than this wait in A&E for a bed the run stops "
-        "and is flagged unstable instead of growing without bound.",
+        description="Memory safety cap only: if more people than this wait in A&E for a bed "
+        "the run stops there and is reported partial (and unstable). Gridlock itself is "
+        "judged by the gridlock settings below, and such runs go to their end.",
         source="engineering safeguard", evidence="strong",
+    )
+    gridlock_window_days: int = param(
+        28, unit="days", ge=1, le=365,
+        description="Rolling window over which gridlock is judged (a run is flagged unstable "
+        "from the first window in which the A&E queue or the decision-to-admit wait is too "
+        "large).",
+        source="judgement: four weeks smooths the weekly cycle and single bad days "
+        "(docs/model.md, Gridlock)", evidence="moderate",
+    )
+    gridlock_queue_share: float = param(
+        0.10, unit="share of core acute beds", ge=0.001, le=10,
+        description="Gridlock when the mean number of people waiting in A&E for a bed over "
+        "the window exceeds this share of the core acute beds.",
+        source="judgement: at 10% of beds the queue alone means waits near a day for the "
+        "typical admission (Little's law; docs/model.md, Gridlock)", evidence="moderate",
+    )
+    gridlock_dta_hours: float = param(
+        24.0, unit="hours", ge=1, le=10_000,
+        description="Gridlock when the mean decision-to-admit wait of the admissions that "
+        "reached a bed in the window exceeds this.",
+        source="judgement: twice the 12-hour trolley-wait standard, a mean no English "
+        "system has sustained for a month (evidence/front_door.csv)", evidence="moderate",
     )
 
 
@@ -195,9 +218,31 @@ class Population(Block):
     )
     growth_per_year: float = param(
         0.018, unit="share per year", ge=-0.05, le=0.10,
-        description="Net growth of the 65+ population per year (entrants at 65 minus deaths).",
+        description="Net growth of the 65+ population per year. Zero holds today's size and "
+        "today's age mix; otherwise each age band grows at this rate times its growth ratio.",
         source=f"{CSV}: population_growth_65plus (20% per decade)", evidence="moderate",
         group="demand",
+    )
+    growth_ratio_65_74: float = param(
+        0.87, unit="ratio", ge=0, le=5,
+        description="Growth rate of the 65-74 band relative to the 65+ as a whole (the three "
+        "ratios are rescaled so that the 65+ grow at growth_per_year).",
+        source="evidence/population_by_age.csv: ons_projection_england_2010_2030 (65-84 "
+        "+43% against 65+ +51% over 20 years; the 65-84 split is not published there)",
+        evidence="moderate", group="demand",
+    )
+    growth_ratio_75_84: float = param(
+        0.87, unit="ratio", ge=0, le=5,
+        description="Growth rate of the 75-84 band relative to the 65+ as a whole.",
+        source="evidence/population_by_age.csv: ons_projection_england_2010_2030",
+        evidence="moderate", group="demand",
+    )
+    growth_ratio_85_plus: float = param(
+        1.69, unit="ratio", ge=0, le=5,
+        description="Growth rate of the 85+ band relative to the 65+ as a whole (the oldest "
+        "grow fastest).",
+        source="evidence/population_by_age.csv: ons_projection_england_2010_2030 (85+ "
+        "+101% against 65+ +51% over 20 years)", evidence="moderate", group="demand",
     )
     projection_years: float = param(
         0, unit="years", ge=0, le=30,
@@ -236,9 +281,36 @@ class Population(Block):
         source="LaingBuisson care homes market report (approximate)", evidence="moderate",
     )
     @property
+    def band_growth_per_year(self) -> tuple[float, float, float]:
+        """Growth per year of each age band (65-74, 75-84, 85+), averaging growth_per_year."""
+        mix = self.age_mix
+        shares = (mix.age_65_74, mix.age_75_84, mix.age_85_plus)
+        ratios = (self.growth_ratio_65_74, self.growth_ratio_75_84, self.growth_ratio_85_plus)
+        mean = sum(s * r for s, r in zip(shares, ratios))
+        if mean <= 0:
+            return (self.growth_per_year,) * 3
+        return tuple(self.growth_per_year * r / mean for r in ratios)
+
+    def _projected_bands(self) -> list[float]:
+        mix = self.age_mix
+        shares = (mix.age_65_74, mix.age_75_84, mix.age_85_plus)
+        return [self.size * s * (1.0 + g) ** self.projection_years
+                for s, g in zip(shares, self.band_growth_per_year)]
+
+    @property
     def projected_size(self) -> int:
-        """People aged 65+ simulated: today's size grown over projection_years."""
-        return max(1, round(self.size * (1.0 + self.growth_per_year) ** self.projection_years))
+        """People aged 65+ simulated: today's size with each band grown over projection_years."""
+        return max(1, round(sum(self._projected_bands())))
+
+    @property
+    def projected_age_mix(self) -> AgeMix:
+        """The age mix after projection_years (the 85+ share rises when they grow faster)."""
+        bands = self._projected_bands()
+        total = sum(bands)
+        if total <= 0:
+            return self.age_mix
+        return AgeMix(age_65_74=bands[0] / total, age_75_84=bands[1] / total,
+                      age_85_plus=max(0.0, 1.0 - bands[0] / total - bands[1] / total))
 
     @model_validator(mode="after")
     def _projected_within_limit(self) -> Population:
@@ -330,9 +402,33 @@ class Community(Block):
         source=f"{CSV}: care_home_resident_admissions", evidence="moderate",
     )
     admission_probability: float = param(
-        0.50, unit="probability", ge=0, le=1,
-        description="Probability that a crisis attending A&E leads to an emergency admission.",
-        source="NHS England A&E conversion rates for 65+ (about 45-55%)", evidence="moderate",
+        0.37, unit="probability", ge=0, le=1,
+        description="Probability that a crisis attending A&E leads to an emergency admission, "
+        "fit person aged 65-74. Age and frailty raise it (odds ratios below); the default "
+        "gives about half of all attendances by people 65+ admitted.",
+        source="evidence/front_door.csv: ae_admitted_share_65plus (47% of A&E attendances "
+        "by people 65+ admitted, HES 2015)", evidence="moderate",
+    )
+    admission_odds_ratio_75_84: float = param(
+        1.3, unit="odds ratio", ge=0.1, le=10,
+        description="Odds of admission after an A&E attendance, 75-84 against 65-74, same "
+        "frailty.",
+        source="evidence/front_door.csv: ae_admission_odds_by_age (admission rises "
+        "steadily with age; 95+ against 75-80 odds ratio 1.26 after adjustment)",
+        evidence="weak",
+    )
+    admission_odds_ratio_85_plus: float = param(
+        1.6, unit="odds ratio", ge=0.1, le=10,
+        description="Odds of admission after an A&E attendance, 85+ against 65-74, same "
+        "frailty.", source="evidence/front_door.csv: ae_admission_odds_by_age",
+        evidence="weak",
+    )
+    admission_odds_ratio_per_frailty_level: float = param(
+        1.1, unit="odds ratio per eFI level", ge=0.1, le=10,
+        description="Odds of admission after an A&E attendance per frailty level above fit, "
+        "same age.",
+        source="evidence/front_door.csv: ae_admission_odds_by_frailty (frailty scores "
+        "predict admission and fewer discharges from A&E)", evidence="weak",
     )
     winter_peak: float = param(
         0.10, unit="relative amplitude", ge=0, le=0.9,
@@ -403,15 +499,16 @@ class Community(Block):
         source=f"{CSV}: frailty_transition", evidence="strong",
     )
     frailty_progression_scale: float = param(
-        0.35, unit="ratio", ge=0, le=5,
+        0.24, unit="ratio", ge=0, le=5,
         description="Multiplier of the published fit-to-frail transition rates. Applied in "
         "full with no movement back, they would halve the fit share within five years; the "
         "default keeps the frailty mix close to the cross-sectional prevalence the run starts "
         "from.",
-        source="calibration: steady frailty mix over a 3-year run (see docs)", evidence="weak",
+        source="calibration: steady frailty mix over 10 years of fragmented with zero growth "
+        "(docs/model.md, Population accounts)", evidence="weak",
     )
     frailty_progression_ratio_frail: float = param(
-        1.0, unit="ratio", ge=0, le=5,
+        1.4, unit="ratio", ge=0, le=5,
         description="Rate of moving from mild to moderate, or moderate to severe frailty, "
         "relative to the rate of moving from fit to mild at the same age.",
         source="assumption chosen so the frailty mix of the population stays steady over "
@@ -447,12 +544,57 @@ class Community(Block):
 
 
 # --------------------------------------------------------------------------------------------
+# Capacity calendars
+# --------------------------------------------------------------------------------------------
+class CapacityPeriod(Block):
+    """One row of a capacity calendar: from start_day up to (not including) end_day the
+    capacity is ``value``, or the block's own capacity times ``scale``. Later rows win where
+    rows overlap; outside every row the block's own capacity applies."""
+
+    start_day: float = Field(ge=0, le=3650, description="first day of the period")
+    end_day: float = Field(gt=0, le=3650, description="day after the last day of the period")
+    every_year: bool = Field(
+        True, description="true: days of the financial year (0 = 1 April, 244 = 1 December), "
+        "repeated every year; false: days of the results period, once")
+    scale: float | None = Field(None, ge=0, le=100,
+                                description="capacity as a multiple of the block's own")
+    value: float | None = Field(None, ge=0, le=10_000_000,
+                                description="capacity in the block's own unit")
+
+    @model_validator(mode="after")
+    def _one_value(self) -> CapacityPeriod:
+        if (self.scale is None) == (self.value is None):
+            raise ValueError("give exactly one of scale or value")
+        if self.end_day <= self.start_day:
+            raise ValueError(f"end_day {self.end_day} must be after start_day {self.start_day}")
+        if self.every_year and self.end_day > 365:
+            raise ValueError(f"end_day {self.end_day} is past the end of the year (365); "
+                             "split a period that crosses 1 April into two rows")
+        return self
+
+
+def calendar_field(what: str, default: list | None = None) -> Any:
+    rows = list(default or [])
+    return Field(
+        default_factory=lambda: [CapacityPeriod(**r) for r in rows],
+        description=f"Calendar of {what}: a table of periods (start_day, end_day, every_year, "
+        "scale or value), e.g. a winter plan, a ward closure or a new service. Empty: the "
+        "same capacity all year.",
+        # No widget group: a table is edited by its own control, not a number box.
+        json_schema_extra={"unit": "table of periods", "source": "scenario setting",
+                           "evidence": "strong"},
+    )
+
+
+# --------------------------------------------------------------------------------------------
 # Acute hospital
 # --------------------------------------------------------------------------------------------
 class Acute(Block):
     beds: int | None = param(
         None, unit="beds", ge=0, le=1_000_000,
-        description="General and acute beds available to people aged 65+. Blank: 295 per 50,000 people aged 65+, scaled to population.size.",
+        description="Core general and acute beds available to people aged 65+ (escalation "
+        "beds are separate). Blank: 295 per 50,000 people aged 65+, scaled to "
+        "population.size.",
         source="NHS England KH03 bed availability, 65+ share of occupied bed days (about 2 in "
         "3), scaled to the population", evidence="moderate", group="capacity",
     )
@@ -505,6 +647,43 @@ class Acute(Block):
         source="assumption (functional decline during acute illness in older people)",
         evidence="weak",
     )
+    calendar: list[CapacityPeriod] = calendar_field("acute beds (the core G&A beds for people 65+)")
+
+class Escalation(Block):
+    beds: int | None = param(
+        None, unit="beds", ge=0, le=100_000,
+        description="Escalation beds the winter plan can open on top of the core acute beds "
+        "(temporary or repurposed wards). Blank: 12 per 50,000 people aged 65+ (about 4% of "
+        "the acute beds), scaled to population.size.",
+        source="evidence/front_door.csv: escalation_beds_winter (about 3,700 escalation beds "
+        "open a day in early winter 2019/20 against about 97,000 G&A beds, 3.8%)",
+        evidence="moderate", group="capacity",
+    )
+    open_occupancy: float = param(
+        0.95, unit="share of core beds", ge=0.5, le=2,
+        description="Escalation beds open when the beds in use plus the people waiting in A&E "
+        "for one reach this share of the core acute beds (checked daily).",
+        source="judgement: English escalation frameworks act at occupancy around 95% (OPEL)",
+        evidence="weak",
+    )
+    close_occupancy: float = param(
+        0.90, unit="share of core beds", ge=0.3, le=2,
+        description="Open escalation beds close when the beds in use fall below this share of "
+        "the core acute beds (patients already in them stay until they leave).",
+        source="judgement: a gap below the opening level stops beds opening and closing "
+        "day by day", evidence="weak",
+    )
+    calendar: list[CapacityPeriod] = calendar_field(
+        "escalation beds (the default winter plan has them only from 1 December to 31 "
+        "March)", default=[{"start_day": 0, "end_day": 244, "every_year": True, "scale": 0.0}])
+
+    @model_validator(mode="after")
+    def _close_below_open(self) -> Escalation:
+        if self.close_occupancy > self.open_occupancy:
+            raise ValueError(f"close_occupancy {self.close_occupancy} must not exceed "
+                             f"open_occupancy {self.open_occupancy}")
+        return self
+
 
 
 # --------------------------------------------------------------------------------------------
@@ -719,6 +898,7 @@ class Reablement(Block):
         source=f"calibrated to {CSV}: ascof_2d (about 80% end with no or lower support)",
         evidence="weak",
     )
+    calendar: list[CapacityPeriod] = calendar_field("reablement places")
 
 
 class IntermediateCare(Block):
@@ -742,6 +922,7 @@ class IntermediateCare(Block):
         description="Share of lost function regained in intermediate care.",
         source="assumption", evidence="weak",
     )
+    calendar: list[CapacityPeriod] = calendar_field("intermediate care beds")
 
 
     crisis_per_year: float = param(
@@ -827,6 +1008,7 @@ class HomeCare(Block):
         description="A reduced package after reablement is this share of a full one.",
         source="assumption", evidence="weak",
     )
+    calendar: list[CapacityPeriod] = calendar_field("home care hours per week")
 
 
 class CareHome(Block):
@@ -883,6 +1065,7 @@ class CareHome(Block):
         source="CMA care homes market study 2017 (about 50-60% publicly funded)",
         evidence="moderate",
     )
+    calendar: list[CapacityPeriod] = calendar_field("care-home beds")
 
 
 class SocialWork(Block):
@@ -892,6 +1075,7 @@ class SocialWork(Block):
         source="assumption scaled to discharges needing support", evidence="weak",
         group="capacity",
     )
+    calendar: list[CapacityPeriod] = calendar_field("hospital social workers")
 
 
 class CapacityPlan(Block):
@@ -1145,6 +1329,11 @@ class Costs(Block):
         f"{UC}: nel_treatment (1590 GBP non-elective episode in 2016/17 x 62% treatment "
         "share: 901 GBP per non-elective day of which 345 ward, National Cost Collection "
         "2020/21)", "moderate")
+    ae_trolley_hour: float = money(
+        16.7, "GBP per hour", "Each hour an admitted person waits in A&E for a bed (trolley "
+        "time: staff and space beyond the attendance), NHS, variable.",
+        f"{UC}: ae_trolley_hour (14.4 GBP in 2020/21: the standard bed day of 345 GBP over 24 "
+        "hours; an hour on a trolley costs at least an hour of a ward bed)", "weak", le=1e4)
     escalation_bed_day: float = money(
         501, "GBP per bed day open", "Escalation (surge) bed for each day it is open, used or "
         "not (NHS, fixed): the ward cost with a premium for agency and bank staff.",
@@ -1297,6 +1486,7 @@ class Costs(Block):
 # Capacities left blank are scaled from these figures for 50,000 people aged 65+.
 CAPACITY_PER_50K = (
     ("acute", "beds", 295, True),
+    ("escalation", "beds", 12, True),
     ("reablement", "slots", 48, True),
     ("intermediate_care", "beds", 70, True),
     ("home_care", "hours_per_week", 18_000, False),
@@ -1318,6 +1508,7 @@ class Params(Block):
     arrivals: Arrivals = Field(default_factory=Arrivals)
     community: Community = Field(default_factory=Community)
     acute: Acute = Field(default_factory=Acute)
+    escalation: Escalation = Field(default_factory=Escalation)
     discharge: Discharge = Field(default_factory=Discharge)
     social_work: SocialWork = Field(default_factory=SocialWork)
     reablement: Reablement = Field(default_factory=Reablement)

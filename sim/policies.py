@@ -117,4 +117,4 @@ def capacity_plan_process(m):
             yield m.env.timeout(when - m.env.now)
         for pool, base, change in pools:
             size = base * (1.0 + change * fraction)
-            pool.resize(size if pool is m.home_care.hours else max(0, round(size)))
+            pool.set_capacity(size if pool is m.home_care.hours else max(0, round(size)))
