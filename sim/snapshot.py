@@ -48,5 +48,6 @@ def planning_row(m: Model) -> dict[str, float]:
     row.update(ready)
     row["reablement_queue"] = float(len(m.reablement.slots.waiting))
     row["intermediate_care_queue"] = float(len(m.intermediate_care.beds.waiting))
-    row["care_home_queue"] = float(len(m.care_home.beds.waiting))
+    row["care_home_queue"] = float(len(m.care_home.residential.waiting)
+                                   + len(m.care_home.nursing.waiting))
     return row

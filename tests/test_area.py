@@ -251,10 +251,14 @@ def test_every_named_scenario_applies_to_an_area(files):
     integrated = sim.load_scenario("integrated", area=xlsx)
     assert integrated.levers.shared_care_plan and integrated.name == "example_area.integrated"
     assert integrated.acute.beds == base.acute.beds
-    # A scenario's capacity is a ratio to the default place's: 60 of 48 reablement places.
+    # A relative capacity plan acts on the area's own capacity.
     bcf = sim.load_scenario("better_care_fund", area=xlsx)
-    per_50k = dict(((b, f), v) for b, f, v, _ in CAPACITY_PER_50K)[("reablement", "slots")]
-    assert bcf.reablement.slots == round(base.reablement.slots * 60 / per_50k)
+    assert bcf.reablement.slots == base.reablement.slots
+    assert bcf.capacity_plan.reablement_slots_change > 0
+    # An absolute capacity a scenario sets is read as a ratio to the default place's.
+    mmc = sim.load_scenario("mmc", area=xlsx)
+    per_50k = dict(((b, f), v) for b, f, v, _ in CAPACITY_PER_50K)[("acute", "beds")]
+    assert mmc.acute.beds == round(base.acute.beds * 90 / per_50k)
     assert sim.load_scenario("fragmented", area=xlsx).acute.beds == base.acute.beds
 
 
