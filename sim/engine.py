@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import simpy
 
 from .calendar import Calendar
+from .census import check_fits, population_params, seed_census, warmup_days_used
 from .errors import InvariantError
 from .params import Params
 from .pathways.care_home import CareHomes
@@ -80,8 +81,9 @@ class Model:
         self.p = p
         self.rs = streams
         self.env = CountingEnvironment()
-        self.start = p.run.warmup_days
-        self.end = p.run.warmup_days + p.run.days
+        # A census start has no warm-up: day 0 is the census date (see sim.census).
+        self.start = warmup_days_used(p)
+        self.end = self.start + p.run.days
         self.rec = Recorder(self.start, self.end)
         c = p.community
         self.cal = Calendar(p.run.start_weekday, p.run.start_day_of_year, c.winter_peak,
@@ -246,7 +248,9 @@ class Model:
             env.process(self.hospital.poisson_arrivals())
         else:
             env.process(self.community.open_weeks())
-            start = draw_starting_population(p, self.rs.generator("population"))
+            check_fits(p)
+            start = draw_starting_population(population_params(p),
+                                             self.rs.generator("population"))
             start.keys = self.draw.person_keys(len(start.people))
             for person, key in zip(start.people, start.keys.tolist()):
                 person.rkey = key
@@ -266,6 +270,7 @@ class Model:
             self.community.enrol(self.people, crisis_rates, start.conditions)
             self.key_workers.add(0.0, sum(1 for q in self.people if q.key_worker))
             self.community.schedule_start(start, crisis_rates)
+            seed_census(self, start, crisis_rates)
             expected = self.community.expected_deaths_per_day(start, crisis_rates)
             env.process(self.community.entrants(expected))
         env.process(outage_process(env, self.policy, p, self.rs.outage))

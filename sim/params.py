@@ -993,7 +993,9 @@ class Census(Block):
     )
     home_care_waiting: int = param(
         0, unit="people", ge=0, le=1_000_000,
-        description="People in the community waiting for a home care package to start.",
+        description="People in the community waiting for a home care package to start. "
+        "They join the queue for home care hours; where the model has hours free they start "
+        "at once.",
         source="the council's unmet-need list (ADASS snapshot survey)", evidence="strong",
     )
     care_home_residents: int | None = param(

@@ -31,7 +31,12 @@ class IntermediateCare:
         m.schedule_at_home_check(person)
         m.env.process(self._stay(person, need, d2a))
 
-    def _stay(self, person: Person, need: int, d2a: bool):
+    def resume(self, person: Person, remaining: float) -> None:
+        """A census start: the bed is held and ``remaining`` days of the stay are left."""
+        self.m.move(person, INTERMEDIATE_CARE)
+        self.m.env.process(self._stay(person, 0, d2a=False, stay=remaining))
+
+    def _stay(self, person: Person, need: int, d2a: bool, stay: float | None = None):
         from .discharge import P1, P3
 
         del need  # every stay rehabilitates; the exit need is assessed at the end
@@ -39,7 +44,8 @@ class IntermediateCare:
         m = self.m
         dis = m.discharge
         now = m.env.now
-        stay = m.draw.gamma(person, SERVICES, self.ic.stay_mean_days, 0.5)
+        if stay is None:
+            stay = m.draw.gamma(person, SERVICES, self.ic.stay_mean_days, 0.5)
         if d2a:
             yield from dis.social_work_assessment(person)
         yield m.env.timeout(stay)
