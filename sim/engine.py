@@ -237,6 +237,11 @@ class Model:
                 "care_home_occupied": self.care_home.beds.in_use,
                 "bridging_at_home": self.bridging.level,
                 "record_up": 1.0 if self.policy.record_up else 0.0,
+                # Queues for each discharge service (hospital and community requests), read
+                # by capacity sizing (sim/sizing.py).
+                "reablement_waiting": float(len(self.reablement.slots.waiting)),
+                "intermediate_care_waiting": float(len(self.intermediate_care.beds.waiting)),
+                "care_home_waiting": float(len(self.care_home.beds.waiting)),
             })
             yield env.timeout(1.0)
             day += 1
