@@ -112,69 +112,137 @@ if ss.get("plan_error"):
 result: SZ.SizingResult | None = ss.get("plan_result")
 if result is None:
     st.info("Press **Find the capacity** to size the service.", icon=":material/info:")
-    st.stop()
-
-if (result.service.key, result.level) != (service, level):
-    st.warning("The choices have changed since this answer was found. Press **Find the "
-               "capacity** to update it.", icon=":material/warning:")
-
-if result.reachable:
-    st.success(result.sentence(), icon=":material/check_circle:")
 else:
-    st.error(result.sentence(), icon=":material/block:")
-st.caption(result.rule() + f" Found in {common.fmt_seconds(result.runtime_seconds)}.")
+    if (result.service.key, result.level) != (service, level):
+        st.warning("The choices have changed since this answer was found. Press **Find the "
+                   "capacity** to update it.", icon=":material/warning:")
 
-curve = result.curve()
-unit_axis = f"{result.service.label} ({result.service.unit})"
-value_title = (f"{result.level.noun}, {result.level.share_of_days:.0%} of days at most"
-               if result.level.daily else result.level.noun)
-data = curve.assign(verdict=curve["holds"].map({True: "holds", False: "does not hold"}),
-                    met=curve["met_share"].map(ro.fmt.pct))
-x = alt.X("capacity:Q", title=unit_axis, scale=alt.Scale(zero=False),
-          axis=alt.Axis(format=",.0f"))
-band = alt.Chart(data).mark_area(opacity=0.2).encode(x=x, y="value_low:Q", y2="value_high:Q")
-line = alt.Chart(data).mark_line(point=False).encode(x=x, y=alt.Y("value:Q",
-                                                                  title=value_title))
-points = alt.Chart(data).mark_point(filled=True, size=90).encode(
-    x=x, y="value:Q",
-    color=alt.Color("verdict:N", title="Service level",
-                    scale=alt.Scale(domain=["holds", "does not hold"],
-                                    range=["#2a7d2e", "#c0392b"])),
-    tooltip=[alt.Tooltip("capacity:Q", title=result.service.label, format=",.0f"),
-             alt.Tooltip("value:Q", title="Average", format=",.1f"),
-             alt.Tooltip("met:N", title="Replications meeting it")])
-threshold_rule = alt.Chart(pd.DataFrame({"t": [result.level.threshold]})).mark_rule(
-    strokeDash=[6, 4], color="#555").encode(y="t:Q")
-layers = [band, line, points, threshold_rule]
-if result.answer is not None:
-    answer = pd.DataFrame({"c": [result.capacity]})
-    layers.append(alt.Chart(answer).mark_rule(color="#2a7d2e").encode(x="c:Q"))
-left, right = st.columns(2)
-with left:
-    st.altair_chart(alt.layer(*layers).properties(
-        title="Service level by capacity (dashed: the threshold)", height=320), width="stretch")
-with right:
-    cost = curve.assign(cost=curve["cost"] / 1e6, cost_low=curve["cost_low"] / 1e6,
-                        cost_high=curve["cost_high"] / 1e6)
-    base_chart = alt.Chart(cost).encode(x=x)
-    st.altair_chart(alt.layer(
-        base_chart.mark_errorbar(ticks=True).encode(y=alt.Y("cost_low:Q",
-                                                            title="£ million a year",
-                                                            scale=alt.Scale(zero=False)),
-                                                    y2="cost_high:Q"),
-        base_chart.mark_line(point=True).encode(y="cost:Q"),
-    ).properties(title="Total public cost a year (NHS, council, pooled)", height=320),
-        width="stretch")
-st.caption("Points: capacities the search ran; shading: 10th to 90th percentile of "
-           "replications; cost bars: 95% confidence intervals. Cost counts capacity as it "
-           "is used, and fixed capacity costs where the scenario books them.")
+    if result.reachable:
+        st.success(result.sentence(), icon=":material/check_circle:")
+    else:
+        st.error(result.sentence(), icon=":material/block:")
+    st.caption(result.rule() + f" Found in {common.fmt_seconds(result.runtime_seconds)}.")
 
-shown = pd.DataFrame({
-    result.service.label.capitalize(): curve["capacity"].map(lambda v: f"{v:,.0f}"),
-    "Replications meeting it": [f"{round(s * result.replications)} of {result.replications}"
-                                for s in curve["met_share"]],
-    "Holds": curve["holds"].map({True: "yes", False: "no"}),
-    "Average": curve["value"].map(lambda v: ro.fmt.number(v, 1)),
-    "Cost a year": [ro.fmt.gbp(c) for c in curve["cost"]],
-})
-st.dataframe(shown, hide_index=True, width="stretch")
+    curve = result.curve()
+    unit_axis = f"{result.service.label} ({result.service.unit})"
+    value_title = (f"{result.level.noun}, {result.level.share_of_days:.0%} of days at most"
+                   if result.level.daily else result.level.noun)
+    data = curve.assign(verdict=curve["holds"].map({True: "holds", False: "does not hold"}),
+                        met=curve["met_share"].map(ro.fmt.pct))
+    x = alt.X("capacity:Q", title=unit_axis, scale=alt.Scale(zero=False),
+              axis=alt.Axis(format=",.0f"))
+    band = alt.Chart(data).mark_area(opacity=0.2).encode(x=x, y="value_low:Q", y2="value_high:Q")
+    line = alt.Chart(data).mark_line(point=False).encode(x=x, y=alt.Y("value:Q",
+                                                                      title=value_title))
+    points = alt.Chart(data).mark_point(filled=True, size=90).encode(
+        x=x, y="value:Q",
+        color=alt.Color("verdict:N", title="Service level",
+                        scale=alt.Scale(domain=["holds", "does not hold"],
+                                        range=["#2a7d2e", "#c0392b"])),
+        tooltip=[alt.Tooltip("capacity:Q", title=result.service.label, format=",.0f"),
+                 alt.Tooltip("value:Q", title="Average", format=",.1f"),
+                 alt.Tooltip("met:N", title="Replications meeting it")])
+    threshold_rule = alt.Chart(pd.DataFrame({"t": [result.level.threshold]})).mark_rule(
+        strokeDash=[6, 4], color="#555").encode(y="t:Q")
+    layers = [band, line, points, threshold_rule]
+    if result.answer is not None:
+        answer = pd.DataFrame({"c": [result.capacity]})
+        layers.append(alt.Chart(answer).mark_rule(color="#2a7d2e").encode(x="c:Q"))
+    left, right = st.columns(2)
+    with left:
+        st.altair_chart(alt.layer(*layers).properties(
+            title="Service level by capacity (dashed: the threshold)", height=320), width="stretch")
+    with right:
+        cost = curve.assign(cost=curve["cost"] / 1e6, cost_low=curve["cost_low"] / 1e6,
+                            cost_high=curve["cost_high"] / 1e6)
+        base_chart = alt.Chart(cost).encode(x=x)
+        st.altair_chart(alt.layer(
+            base_chart.mark_errorbar(ticks=True).encode(y=alt.Y("cost_low:Q",
+                                                                title="£ million a year",
+                                                                scale=alt.Scale(zero=False)),
+                                                        y2="cost_high:Q"),
+            base_chart.mark_line(point=True).encode(y="cost:Q"),
+        ).properties(title="Total public cost a year (NHS, council, pooled)", height=320),
+            width="stretch")
+    st.caption("Points: capacities the search ran; shading: 10th to 90th percentile of "
+               "replications; cost bars: 95% confidence intervals. Cost counts capacity as it "
+               "is used, and fixed capacity costs where the scenario books them.")
+
+    shown = pd.DataFrame({
+        result.service.label.capitalize(): curve["capacity"].map(lambda v: f"{v:,.0f}"),
+        "Replications meeting it": [f"{round(s * result.replications)} of {result.replications}"
+                                    for s in curve["met_share"]],
+        "Holds": curve["holds"].map({True: "yes", False: "no"}),
+        "Average": curve["value"].map(lambda v: ro.fmt.number(v, 1)),
+        "Cost a year": [ro.fmt.gbp(c) for c in curve["cost"]],
+    })
+    st.dataframe(shown, hide_index=True, width="stretch")
+
+# ------------------------------------------------------------------------------------------
+st.subheader("Several services at once: the cheapest mix")
+st.markdown(
+    "Give a few capacities to try for each service; every mix is run (same random numbers) "
+    "and the mix with the lowest total public cost a year that keeps the service level above "
+    "is chosen, within the budget if one is given. Keep the grid small: each mix is a full "
+    f"set of runs (at most {SZ.MAX_MIXES} mixes).")
+ss.setdefault("x|mix_services", ["p2_beds", "reablement_places"])
+chosen = st.multiselect("Services", list(SZ.SERVICES), key="x|mix_services",
+                        format_func=lambda k: SZ.SERVICES[k].label.capitalize())
+grid: dict[str, list[float]] = {}
+grid_ok = True
+cols = st.columns(max(1, len(chosen)))
+for col, key in zip(cols, chosen):
+    s = SZ.SERVICES[key]
+    now = s.get(start)
+    wkey = f"x|mix_grid_{key}"
+    if wkey not in ss:
+        ss[wkey] = ", ".join(f"{round(now * f / s.step) * s.step:g}" for f in (0.75, 1.0, 1.5))
+    text = col.text_input(f"{s.label.capitalize()} ({s.unit})", key=wkey,
+                          help=f"Today: {now:,.0f}. Comma-separated values.")
+    try:
+        values = sorted({float(v) for v in text.replace(";", ",").split(",") if v.strip()})
+        if not values or min(values) < 0:
+            raise ValueError
+        grid[key] = values
+    except ValueError:
+        col.error(f"{text!r}: give numbers of {s.unit} separated by commas, none below 0.",
+                  icon=":material/error:")
+        grid_ok = False
+ss.setdefault("x|mix_budget", 0.0)
+budget_m = st.number_input("Budget, £ million a year (0 = no budget)", min_value=0.0,
+                           step=0.5, key="x|mix_budget")
+n_mixes = 1
+for values in grid.values():
+    n_mixes *= len(values)
+st.caption(f"{n_mixes} mixes × {int(reps)} replications = {n_mixes * int(reps)} runs.")
+if st.button("Find the cheapest mix", key="mix_run_button", icon=":material/calculate:",
+             disabled=not (chosen and grid_ok)):
+    with st.status("Running every mix", expanded=False) as box:
+        try:
+            mix = SZ.cheapest_mix(start, grid, level, budget=budget_m * 1e6 or None,
+                                  replications=int(reps), seed=settings.seed,
+                                  workers=common.WORKERS, progress=box.write)
+        except Exception as exc:  # shown to the planner
+            ss["mix_error"] = common.describe_error(exc)
+            box.update(state="error")
+        else:
+            ss["mix_result"] = mix
+            ss.pop("mix_error", None)
+            box.update(state="complete")
+if ss.get("mix_error"):
+    st.error("The mix search did not finish.\n\n" + ss["mix_error"], icon=":material/error:")
+mix_result: SZ.MixResult | None = ss.get("mix_result")
+if mix_result is not None:
+    if mix_result.reachable:
+        st.success(mix_result.sentence(), icon=":material/check_circle:")
+    else:
+        st.error(mix_result.sentence(), icon=":material/block:")
+    table = mix_result.table()
+    table["Replications meeting it"] = [f"{round(s * mix_result.replications)} of "
+                                        f"{mix_result.replications}" for s in table["met_share"]]
+    table["Holds"] = table["holds"].map({True: "yes", False: "no"})
+    table["Cost a year"] = [ro.fmt.gbp(c) for c in table["cost"]]
+    st.dataframe(table.drop(columns=["met_share", "holds", "cost", "cost_low", "cost_high"]),
+                 hide_index=True, width="stretch")
+    st.caption(f"Same rule: a mix holds when the level is met in at least "
+               f"{SZ.REPLICATIONS_MET:.0%} of replications.")

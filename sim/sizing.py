@@ -217,8 +217,9 @@ class SizingResult:
         return pd.DataFrame(rows).sort_values("capacity").reset_index(drop=True)
 
     def rule(self) -> str:
-        return (f"A service level holds when it is met in at least {self.level.replications_met:.0%}"
-                f" of replications ({_of(self.level.replications_met, self.replications)}); "
+        share = self.level.replications_met
+        return (f"A service level holds when it is met in at least {share:.0%} of replications"
+                f" ({_of(share, self.replications)}); "
                 "every capacity was run with the same seed (common random numbers).")
 
     def sentence(self) -> str:
