@@ -61,7 +61,9 @@ measure = m1.selectbox("Service level: keep", list(MEASURES), key="x|plan_measur
 if ss.get("x|plan_threshold_for") != measure:
     ss["x|plan_threshold"] = DEFAULT_THRESHOLD.get(measure, 1.0)
     ss["x|plan_threshold_for"] = measure
-threshold = m2.number_input("at most", min_value=0.0, step=1.0, key="x|plan_threshold")
+threshold = m2.number_input("at most", min_value=0.0, step=1.0 if measure != "acute_occupancy"
+                            else 0.01, key="x|plan_threshold",
+                            format="%.2f" if measure == "acute_occupancy" else "%.1f")
 daily = measure in SZ.DAILY_MEASURES
 share = m3.slider("on this share of days", 50, 100, key="x|plan_share", format="%d%%",
                   disabled=not daily,
@@ -80,14 +82,19 @@ high_default = max(step, round(today * 3 / step) * step)
 if ss.get("x|plan_range_for") != (service, base_name, today):
     ss["x|plan_low"], ss["x|plan_high"] = float(low_default), float(high_default)
     ss["x|plan_range_for"] = (service, base_name, today)
-low = r1.number_input(f"Look from ({svc.unit})", min_value=0.0, step=step, key="x|plan_low")
-high = r2.number_input(f"up to ({svc.unit})", min_value=step, step=step, key="x|plan_high")
+low = r1.number_input(f"Look from ({svc.unit})", min_value=0.0, step=step, key="x|plan_low",
+                      format="%.0f")
+high = r2.number_input(f"up to ({svc.unit})", min_value=step, step=step, key="x|plan_high",
+                       format="%.0f")
 reps = r3.number_input("Replications per capacity", min_value=2, max_value=50, step=1,
                        key="x|plan_reps",
                        help="10 gives the 9-of-10 rule its meaning; fewer run faster.")
-st.caption(f"Today's {svc.label}: **{today:,.0f}** {svc.unit}. People aged 65+: "
-           f"{settings.population:,}; {settings.days:,} days per run (set on the Compare page). "
-           + start_note(start))
+e1, e2 = st.columns(2)
+e1.number_input("People aged 65+", min_value=100, max_value=5_000_000, step=5_000,
+                key="c|population", help="Shared with the Compare page.")
+e2.number_input("Years simulated", min_value=0.25, max_value=10.0, step=0.25, key="c|years",
+                format="%.2f", help="Shared with the Compare page.")
+st.caption(f"Today's {svc.label}: **{today:,.0f}** {svc.unit}. " + start_note(start))
 
 status = st.container()
 if st.button("Find the capacity", type="primary", key="plan_run_button",
