@@ -132,8 +132,9 @@ else:
 
     curve = result.curve()
     unit_axis = f"{result.service.label} ({result.service.unit})"
-    value_title = (f"{result.level.noun}, {result.level.share_of_days:.0%} of days at most"
-                   if result.level.daily else result.level.noun)
+    # A short axis title keeps the plot wide; the measure itself is named in the title.
+    value_title = (f"level kept on {result.level.share_of_days:.0%} of days"
+                   if result.level.daily else "value")
     data = curve.assign(verdict=curve["holds"].map({True: "holds", False: "does not hold"}),
                         met=curve["met_share"].map(ro.fmt.pct))
     x = alt.X("capacity:Q", title=unit_axis, scale=alt.Scale(zero=False),
@@ -145,7 +146,8 @@ else:
         x=x, y="value:Q",
         color=alt.Color("verdict:N", title="Service level",
                         scale=alt.Scale(domain=["holds", "does not hold"],
-                                        range=["#2a7d2e", "#c0392b"])),
+                                        range=["#2a7d2e", "#c0392b"]),
+                        legend=alt.Legend(orient="bottom")),
         tooltip=[alt.Tooltip("capacity:Q", title=result.service.label, format=",.0f"),
                  alt.Tooltip("value:Q", title="Average", format=",.1f"),
                  alt.Tooltip("met:N", title="Replications meeting it")])
@@ -158,7 +160,9 @@ else:
     left, right = st.columns(2)
     with left:
         st.altair_chart(alt.layer(*layers).properties(
-            title="Service level by capacity (dashed: the threshold)", height=320), width="stretch")
+            title=alt.TitleParams("Service level by capacity", subtitle=[
+                result.level.noun.capitalize() + " (dashed line: the threshold)"]),
+            height=320), width="stretch")
     with right:
         cost = curve.assign(cost=curve["cost"] / 1e6, cost_low=curve["cost_low"] / 1e6,
                             cost_high=curve["cost_high"] / 1e6)
@@ -180,7 +184,9 @@ else:
         "Replications meeting it": [f"{round(s * result.replications)} of {result.replications}"
                                     for s in curve["met_share"]],
         "Holds": curve["holds"].map({True: "yes", False: "no"}),
-        "Average": curve["value"].map(lambda v: ro.fmt.number(v, 1)),
+        (f"Level kept on {result.level.share_of_days:.0%} of days (average)"
+         if result.level.daily else "Average"): curve["value"].map(
+            lambda v: ro.fmt.number(v, 1)),
         "Cost a year": [ro.fmt.gbp(c) for c in curve["cost"]],
     })
     st.dataframe(shown, hide_index=True, width="stretch")
@@ -201,7 +207,9 @@ cols = st.columns(max(1, len(chosen)))
 for col, key in zip(cols, chosen):
     s = SZ.SERVICES[key]
     now = s.get(start)
-    wkey = f"x|mix_grid_{key}"
+    # One widget per scenario and capacity today, so a new scenario or population size
+    # shows fresh defaults (the browser keeps an existing widget's text otherwise).
+    wkey = f"x|mix_grid_{key}|{base_name}|{now:g}"
     if wkey not in ss:
         ss[wkey] = ", ".join(f"{round(now * f / s.step) * s.step:g}" for f in (0.75, 1.0, 1.5))
     text = col.text_input(f"{s.label.capitalize()} ({s.unit})", key=wkey,

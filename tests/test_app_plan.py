@@ -57,10 +57,14 @@ def test_plan_page_says_out_of_reach_and_names_the_remaining_delay():
     assert message.value.startswith("Out of reach") and "delay that remains" in message.value
 
 
+def _grid(at: AppTest, service: str):
+    return next(t for t in at.text_input if t.label.startswith(service))
+
+
 def test_plan_page_finds_the_cheapest_mix_or_says_the_budget_is_too_small():
     at = _plan_page()
-    at.text_input(key="x|mix_grid_p2_beds").set_value("4, 10")
-    at.text_input(key="x|mix_grid_reablement_places").set_value("6, 12").run()
+    _grid(at, "P2").set_value("4, 10")
+    _grid(at, "Reablement").set_value("6, 12").run()
     at.button(key="mix_run_button").click().run()
     assert not at.exception, at.exception
     mix = at.session_state["mix_result"]
@@ -72,6 +76,6 @@ def test_plan_page_finds_the_cheapest_mix_or_says_the_budget_is_too_small():
     assert not at.exception, at.exception
     assert any(e.value.startswith("Out of reach") for e in at.error)
     # A grid that is not numbers is named, and the search is not offered.
-    at.text_input(key="x|mix_grid_p2_beds").set_value("four").run()
+    _grid(at, "P2").set_value("four").run()
     assert any("'four'" in e.value for e in at.error)
     assert at.button(key="mix_run_button").disabled
