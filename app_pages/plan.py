@@ -79,13 +79,15 @@ step = svc.step
 r1, r2, r3 = st.columns(3)
 low_default = max(0.0, round(today / 4 / step) * step)
 high_default = max(step, round(today * 3 / step) * step)
-if ss.get("x|plan_range_for") != (service, base_name, today):
-    ss["x|plan_low"], ss["x|plan_high"] = float(low_default), float(high_default)
-    ss["x|plan_range_for"] = (service, base_name, today)
-low = r1.number_input(f"Look from ({svc.unit})", min_value=0.0, step=step, key="x|plan_low",
-                      format="%.0f")
-high = r2.number_input(f"up to ({svc.unit})", min_value=step, step=step, key="x|plan_high",
-                       format="%.0f")
+# Keys carry the service and today's capacity, so a new choice shows its own default range
+# (the browser keeps an existing widget's value otherwise).
+range_key = f"{service}|{base_name}|{today:g}"
+ss.setdefault(f"x|plan_low|{range_key}", float(low_default))
+ss.setdefault(f"x|plan_high|{range_key}", float(high_default))
+low = r1.number_input(f"Look from ({svc.unit})", min_value=0.0, step=step,
+                      key=f"x|plan_low|{range_key}", format="%.0f")
+high = r2.number_input(f"up to ({svc.unit})", min_value=step, step=step,
+                       key=f"x|plan_high|{range_key}", format="%.0f")
 reps = r3.number_input("Replications per capacity", min_value=2, max_value=50, step=1,
                        key="x|plan_reps",
                        help="10 gives the 9-of-10 rule its meaning; fewer run faster.")

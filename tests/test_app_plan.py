@@ -28,11 +28,15 @@ def _plan_page() -> AppTest:
     return at
 
 
+def _number(at: AppTest, label: str):
+    return next(n for n in at.number_input if n.label.startswith(label))
+
+
 def test_plan_page_gives_the_capacity_in_words_with_curve_and_rule():
     at = _plan_page()
     assert any("met in at least 90% of the replications" in m.value for m in at.markdown)
-    at.number_input(key="x|plan_low").set_value(1.0)
-    at.number_input(key="x|plan_high").set_value(12.0).run()
+    _number(at, "Look from").set_value(1.0)
+    _number(at, "up to").set_value(12.0).run()
     at.button(key="plan_run_button").click().run()
     assert not at.exception, at.exception
     result = at.session_state["plan_result"]
@@ -49,8 +53,8 @@ def test_plan_page_says_out_of_reach_and_names_the_remaining_delay():
     at = _plan_page()
     at.selectbox(key="x|plan_measure").set_value("mean_delay_days").run()
     at.number_input(key="x|plan_threshold").set_value(0.0)
-    at.number_input(key="x|plan_low").set_value(2.0)
-    at.number_input(key="x|plan_high").set_value(4.0).run()
+    _number(at, "Look from").set_value(2.0)
+    _number(at, "up to").set_value(4.0).run()
     at.button(key="plan_run_button").click().run()
     assert not at.exception, at.exception
     (message,) = at.error
