@@ -22,6 +22,8 @@ pages = [
             url_path="area"),
     st.Page("app_pages/explorer.py", title="Capacity explorer", icon=":material/tune:",
             url_path="capacity"),
+    st.Page("app_pages/plan.py", title="Plan capacity", icon=":material/event_available:",
+            url_path="plan"),
     st.Page("app_pages/report.py", title="Report", icon=":material/description:",
             url_path="report"),
     st.Page("app_pages/about.py", title="About the model", icon=":material/info:",

@@ -17,6 +17,7 @@ import simpy
 from .calendar import Calendar
 from .capacity import Escalation, follow
 from .costs import year_marks
+from .census import check_fits, population_params, seed_census, warmup_days_used
 from .errors import InvariantError
 from .params import Params
 from .pathways.care_home import CareHomes
@@ -88,8 +89,9 @@ class Model:
         self.p = p
         self.rs = streams
         self.env = CountingEnvironment()
-        self.start = p.run.warmup_days
-        self.end = p.run.warmup_days + p.run.days
+        # A census start has no warm-up: day 0 is the census date (see sim.census).
+        self.start = warmup_days_used(p)
+        self.end = self.start + p.run.days
         self.rec = Recorder(self.start, self.end)
         c = p.community
         self.cal = Calendar(p.run.start_weekday, p.run.start_day_of_year, c.winter_peak,
@@ -288,6 +290,12 @@ class Model:
                 "home_care_hours_capacity": hc.capacity,
                 "care_home_capacity": self.care_home.capacity,
                 "social_workers_capacity": self.discharge.social_workers.capacity,
+                # Queues for each discharge service (hospital and community requests), read
+                # by capacity sizing (sim/sizing.py).
+                "reablement_waiting": float(len(self.reablement.slots.waiting)),
+                "intermediate_care_waiting": float(len(self.intermediate_care.beds.waiting)),
+                "care_home_waiting": float(len(self.care_home.residential.waiting)
+                                           + len(self.care_home.nursing.waiting)),
             })
             rec.daily[-1].update(planning_row(self))
             yield env.timeout(1.0)
@@ -300,7 +308,9 @@ class Model:
             env.process(self.hospital.poisson_arrivals())
         else:
             env.process(self.community.open_weeks())
-            start = draw_starting_population(p, self.rs.generator("population"))
+            check_fits(p)
+            start = draw_starting_population(population_params(p),
+                                             self.rs.generator("population"))
             start.keys = self.draw.person_keys(len(start.people))
             for person, key in zip(start.people, start.keys.tolist()):
                 person.rkey = key
@@ -320,6 +330,7 @@ class Model:
             self.community.enrol(self.people, crisis_rates, start.conditions)
             self.key_workers.add(0.0, sum(1 for q in self.people if q.key_worker))
             self.community.schedule_start(start, crisis_rates)
+            seed_census(self, start, crisis_rates)
             self.demography.start(
                 start, self.community.expected_deaths_by_band(start, crisis_rates))
             env.process(self.demography.run())

@@ -1563,7 +1563,9 @@ class Census(Block):
     )
     home_care_waiting: int = param(
         0, unit="people", ge=0, le=1_000_000,
-        description="People in the community waiting for a home care package to start.",
+        description="People in the community waiting for a home care package to start. "
+        "They join the queue for home care hours; where the model has hours free they start "
+        "at once.",
         source="the council's unmet-need list (ADASS snapshot survey)", evidence="strong",
     )
     care_home_residents: int | None = param(
@@ -1654,8 +1656,10 @@ class Params(Block):
             april = date(d.year if d.month >= 4 else d.year - 1, 4, 1)
             day_of_year = min((d - april).days, 364)
             if (self.run.start_weekday, self.run.start_day_of_year) != (d.weekday(), day_of_year):
-                # Assign through the dict: the run block validates assignments one by one.
-                self.run.__dict__.update(start_weekday=d.weekday(), start_day_of_year=day_of_year)
+                # A new run block (the given one may be shared with other Params), set
+                # through the dict so that assignment does not run this validator again.
+                self.__dict__["run"] = self.run.model_copy(
+                    update={"start_weekday": d.weekday(), "start_day_of_year": day_of_year})
         return self
 
 

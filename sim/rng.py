@@ -21,6 +21,7 @@ STREAMS = (
     "outage",       # shared record outages
     "entrants",     # people turning 65 during the run
     "arrivals",     # Poisson arrivals (verification mode)
+    "census",       # who is placed where by a census start, and their days so far
 )
 
 

@@ -132,9 +132,12 @@ def test_a_run_shows_headline_cards_with_numbers_and_plain_words(ran):
         assert "vs baseline" in card.delta
     sentences = [m.value for m in at.markdown if m.value.startswith(":")]
     assert len(sentences) == len(ro.KEY_METRICS)
-    assert all(any(w in s for w in ("Better", "Worse", "Unclear", "No change"))
-               for s in sentences)
     cmp = at.session_state["comparison"]
+    # A system this small (a dozen beds) can tip into gridlock in winter: then every card
+    # must say so instead of "better" or "worse".
+    gridlocked = any(r.kpis["unstable"].gt(0).any() for r in cmp.results.values())
+    words = ("Gridlock",) if gridlocked else ("Better", "Worse", "Unclear", "No change")
+    assert all(any(w in s for w in words) for s in sentences), sentences
     assert set(cmp.results) == {"fragmented", "integrated"}
     assert all(r.replications == 4 for r in cmp.results.values())
     # Four replications: the first two were shown early, then refined.

@@ -52,9 +52,12 @@ class HomeCare:
         else:
             self.refer_from_community(person, hours=person.package_hours)
 
-    def refer_from_community(self, person: Person, hours: float | None = None) -> None:
+    def refer_from_community(self, person: Person, hours: float | None = None,
+                             counted: bool = True) -> None:
+        """Join the waiting list; ``counted=False`` for a census start's existing list."""
         m = self.m
-        m.rec.count("home_care_referrals_community", m.env.now)
+        if counted:
+            m.rec.count("home_care_referrals_community", m.env.now)
         if hours is None:
             hours = self.new_package_hours(person)
         person.package_hours = hours

@@ -45,11 +45,14 @@ class IntermediateCare:
         m.env.process(self._interim(person))
 
     # ----------------------------------------------------------------------------------
-    def _rehabilitate(self, person: Person, pool, mean_days: float, recovery: float):
-        """The stay itself; returns False if a crisis or death ended it (bed released)."""
+    def _rehabilitate(self, person: Person, pool, mean_days: float, recovery: float,
+                      stay: float | None = None):
+        """The stay itself (``stay`` days if given: a census start resumes a stay); returns
+        False if a crisis or death ended it (bed released)."""
         m = self.m
         draw = m.draw
-        stay = draw.gamma(person, SERVICES, mean_days, 0.5)
+        if stay is None:
+            stay = draw.gamma(person, SERVICES, mean_days, 0.5)
         day = 1.0 / 365.0
         t_crisis = (draw.exponential(person, SERVICES, 1.0 / (self.ic.crisis_per_year * day))
                     if self.ic.crisis_per_year > 0 else float("inf"))
@@ -71,7 +74,12 @@ class IntermediateCare:
         person.deficit *= 1.0 - recovery
         return True
 
-    def _stay(self, person: Person, need: int, d2a: bool):
+    def resume(self, person: Person, remaining: float) -> None:
+        """A census start: the bed is held and ``remaining`` days of the stay are left."""
+        self.m.move(person, INTERMEDIATE_CARE)
+        self.m.env.process(self._stay(person, 0, d2a=False, stay=remaining))
+
+    def _stay(self, person: Person, need: int, d2a: bool, stay: float | None = None):
         from .discharge import P1, P3
 
         del need  # every stay rehabilitates; the exit need is assessed at the end
@@ -81,7 +89,7 @@ class IntermediateCare:
         if d2a:
             yield from dis.social_work_assessment(person)
         done = yield from self._rehabilitate(person, self.beds, self.ic.stay_mean_days,
-                                             self.ic.function_recovery_share)
+                                             self.ic.function_recovery_share, stay)
         if not done:
             return
         now = m.env.now

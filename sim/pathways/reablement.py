@@ -35,9 +35,14 @@ class Reablement:
             m.schedule_at_home_check(person)
         person.service_proc = m.env.process(self._run(person))
 
-    def _run(self, person: Person):
+    def resume(self, person: Person, remaining: float) -> None:
+        """A census start: the place is held and ``remaining`` days of support are left."""
+        person.service_proc = self.m.env.process(self._run(person, remaining))
+
+    def _run(self, person: Person, duration: float | None = None):
         m = self.m
-        duration = min(42.0, m.draw.gamma(person, SERVICES, self.r.duration_mean_days, 0.5))
+        if duration is None:
+            duration = min(42.0, m.draw.gamma(person, SERVICES, self.r.duration_mean_days, 0.5))
         pending = None
         try:
             yield m.env.timeout(duration)

@@ -1,0 +1,125 @@
+"""Starting a run from today's census (issue 17, point 3)."""
+
+from __future__ import annotations
+
+
+import numpy as np
+import pytest
+
+import sim
+from sim.census import CensusWatch, bin_of, residual_lognormal, start_note
+from sim.engine import Model, run_replication
+from sim.errors import ConfigError
+from sim.params import CENSUS_DAY_BINS, Census
+from sim.rng import Streams, replication_seed
+
+SMALL = ["population.size=10000", "run.days=60"]
+
+
+def _params(*extra):
+    return sim.load_scenario("fragmented", overrides=[*SMALL, *extra])
+
+
+def test_start_date_sets_weekday_and_day_of_financial_year():
+    p = _params().model_copy(update={"census": None})
+    p = sim.Params.model_validate({**p.model_dump(mode="json"),
+                                   "census": {"start_date": "2026-11-27"}})
+    assert p.run.start_weekday == 4  # a Friday
+    assert p.run.start_day_of_year == (np.datetime64("2026-11-27") - np.datetime64("2026-04-01")
+                                       ).astype(int)
+    jan = sim.Params(census={"start_date": "2027-01-15"})
+    assert jan.run.start_day_of_year == 289  # 1 April 2026 + 289 days
+
+
+def test_bad_census_counts_are_named():
+    with pytest.raises(ConfigError, match="census.in_treatment_by_days"):
+        sim.load_scenario({"name": "x", "census": {"in_treatment_by_days": [1, 2]}})
+    with pytest.raises(ConfigError, match="census.waiting_in_ae"):
+        sim.load_scenario({"name": "x", "census": {"waiting_in_ae": -1}})
+    p = _params().resolved()
+    too_many = p.model_copy(update={"census": Census(in_treatment_by_days=[p.acute.beds, 1, 0, 0,
+                                                                          0, 0])})
+    with pytest.raises(ConfigError, match="acute.beds"):
+        run_replication(too_many, 1, 0)
+
+
+def test_bins_and_conditional_remaining_stay():
+    assert [bin_of(d) for d in (0, 1.9, 2, 7.9, 8, 21.9, 22, 400)] == [0, 0, 1, 2, 3, 4, 5, 5]
+    assert len(CENSUS_DAY_BINS) == 6
+    gen = np.random.default_rng(3)
+    median, sigma, elapsed = 2.1, 1.4, 9.0
+    remaining = np.array([residual_lognormal(u, elapsed, median, sigma)
+                          for u in gen.random(20000)])
+    assert remaining.min() > 0
+    # The same conditional distribution by rejection: stays longer than the days so far.
+    los = median * np.exp(sigma * gen.standard_normal(2_000_000))
+    kept = los[los > elapsed] - elapsed
+    assert np.median(remaining) == pytest.approx(np.median(kept), rel=0.05)
+    # Without conditioning the remaining stay would be far shorter.
+    assert np.median(remaining) > 2 * median
+
+
+def test_census_start_places_everybody_on_day_zero_without_warm_up():
+    census = Census(start_date="2026-11-27", in_treatment_by_days=[8, 6, 5, 4, 2, 3],
+                    ready_to_leave_p1=[0, 1, 2, 2, 1, 0], ready_to_leave_p3=[0, 0, 1, 1, 1, 2],
+                    in_reablement=6, in_intermediate_care=5, in_interim_beds=2,
+                    home_care_waiting=7, care_home_residents=300, waiting_in_ae=2)
+    # Home care hours already taken by today's clients: the waiting list has to wait.
+    p = _params("run.warmup_days=120", "home_care.hours_per_week=300").model_copy(
+        update={"census": census})
+    model = Model(p, Streams(replication_seed(5, 0)))
+    assert model.start == 0.0
+    model.run()
+    model.check_invariants()
+    day0 = model.rec.daily[0]
+    # Beds are free, so the two waiting in A&E are admitted at once.
+    assert census.in_acute() + 2 < p.acute.beds
+    assert day0["acute_occupied"] == census.in_acute() + 2
+    assert day0["delayed_patients"] == 11
+    # Patients ready to leave who waited past their assessments take their place at once
+    # (held while they wait for the transfer day).
+    assert 6 <= day0["reablement_in_use"] <= 6 + 6
+    assert day0["intermediate_care_in_use"] == 7
+    assert day0["care_home_occupied"] == 300
+    assert day0["home_care_waiting"] >= 7
+    assert "no warm-up" in start_note(p) and "27 November 2026" in start_note(p)
+
+
+def _mean_series(daily, keys):
+    return [float(np.mean([d[k] for d in daily])) for k in keys]
+
+
+def test_census_start_agrees_with_a_run_warmed_up_to_the_same_state():
+    """Warm a model up for W days, read its census at day W, start a fresh run from that
+    census on the same calendar day, and compare the next 45 days. A cold start (empty
+    hospital, no warm-up) on the same days shows the comparison can fail.
+
+    The community behind the hospital starts fresh in the census run (no recent discharges
+    at raised risk, no frailty progressed during the warm-up), so admissions run a few per
+    cent lower; the tolerances allow for that and for the noise of five replications."""
+    warm_up = 150
+    keys = ("acute_occupied", "delayed_patients")
+    tolerance = {"acute_occupied": 0.10, "delayed_patients": 0.30}
+    p = sim.load_scenario("fragmented", overrides=["population.size=20000", "run.days=45",
+                                                   f"run.warmup_days={warm_up}"])
+    same_day = p.run.model_copy(update={"start_day_of_year": warm_up,
+                                        "start_weekday": warm_up % 7})
+    warm, started, cold = [], [], []
+    for r in range(5):
+        model = Model(p, Streams(replication_seed(11, r)))
+        watch = CensusWatch(model)
+        model.env.process(watch.at(warm_up))
+        model.run()
+        warm.append(_mean_series(model.rec.daily, keys))
+        census = watch.census
+        assert census.in_acute() > 0.6 * p.acute.beds  # a full ward to start from
+        from_census = p.model_copy(update={"census": census, "run": same_day})
+        started.append(_mean_series(run_replication(from_census, 23, r).daily, keys))
+        empty = p.model_copy(update={"run": same_day.model_copy(update={"warmup_days": 0})})
+        cold.append(_mean_series(run_replication(empty, 23, r).daily, keys))
+    warm, started, cold = (np.array(x) for x in (warm, started, cold))
+    for j, key in enumerate(keys):
+        a, b = warm[:, j], started[:, j]
+        gap = abs(a.mean() - b.mean())
+        assert gap <= tolerance[key] * a.mean(), (key, a.mean(), b.mean())
+        assert abs(a.mean() - cold[:, j].mean()) > 1.5 * gap, (key, cold[:, j].mean())
