@@ -467,6 +467,10 @@ def main(argv: list[str] | None = None) -> int:
     atomic_write_text(args.out / "backcast.md", markdown(table, meta))
     atomic_write_text(args.out / "backcast.json", json.dumps(meta, indent=2))
     chart(table, args.out / "backcast.png")
+    if args.out.resolve() == DEFAULT_OUT.resolve():
+        from experiments.validate import refresh_readme
+        from sim.validation import status_line
+        refresh_readme(status_line(args.out / "status.json"))
     cols = ["low", "high", "model_mean", "ci_low", "ci_high", "status"]
     print(table[cols].to_string(float_format=lambda v: f"{v:,.3f}"))
     print(f"\n{status_phrase(table)}; written to {args.out} ({meta['runtime_seconds']} s)")
