@@ -351,6 +351,8 @@ def backcast_table(system: list[str], replications: int, seed: int,
 def _fmt(x: float, unit: str) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return ""
+    if abs(x) < 5e-4:  # no "-0.0%"
+        x = 0.0
     if unit == "share":
         return f"{100 * x:+.1f}%"
     return f"{x:.2f}" if unit == "ratio" else f"{x:+.1f}"
