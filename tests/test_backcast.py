@@ -77,3 +77,32 @@ def test_near_is_the_range_widened_by_its_half_width():
     assert score(3.5, 1.0, 3.0) == "near"
     assert score(4.5, 1.0, 3.0) == "outside"
     assert score(float("nan"), 1.0, 3.0) == "not computed"
+
+
+def test_the_write_up_names_every_miss_with_its_reason(tmp_path):
+    import pandas as pd
+
+    from experiments.backcast import chart, markdown
+
+    rows = []
+    for i, bc in enumerate(BACKCASTS):
+        # Alternate inside and outside so both kinds of row are written.
+        value = (bc.low + bc.high) / 2 if i % 2 == 0 else bc.high + 5 * (bc.high - bc.low)
+        a, b = near_bounds(bc.low, bc.high)
+        rows.append({"id": bc.id, "programme": bc.programme, "measure": bc.measure,
+                     "evidence": bc.evidence, "published": bc.published, "low": bc.low,
+                     "high": bc.high, "near_low": a, "near_high": b, "unit": bc.unit,
+                     "model_mean": value, "ci_low": value, "ci_high": value, "n": 2,
+                     "status": score(value, bc.low, bc.high), "scenario": bc.scenario,
+                     "overrides": "", "days": bc.days, "setup": bc.setup,
+                     "range_note": bc.range_note, "miss_reason": bc.miss_reason})
+    table = pd.DataFrame(rows).set_index("id")
+    meta = {"replications": 2, "overrides": [], "date": "2026-01-01", "system": "test",
+            "seed": 1, "git_commit": "abc", "package_version": "0", "runtime_seconds": 1.0}
+    text = markdown(table, meta)
+    misses = text.split("## Every miss")[1]
+    for i, bc in enumerate(BACKCASTS):
+        assert f"`{bc.id}`" in text
+        assert (f"`{bc.id}` (outside)" in misses) == (i % 2 == 1), bc.id
+    chart(table, tmp_path / "b.png")
+    assert (tmp_path / "b.png").stat().st_size > 1000
