@@ -1,13 +1,13 @@
 """Sizes, not only directions: each back-cast at a fixed seed lands in its published range.
 
 A small version of ``python -m experiments.backcast`` (10,000 people on 85 beds, which keep a
-place of that size out of gridlock as 130 keep the experiment's 20,000; two replications).
-A back-cast passes when the model's mean effect lies in the published range widened by its tolerance: the half-width
-of the model's 95% CI in the committed run (docs/validation/backcast.csv), so the test allows
-for the noise the experiment itself reports and nothing more. Back-casts the committed run
-scores near or outside are expected failures, with the reason the experiment gives; they
-start passing (and say so) when the model gets the mechanism they lack.
-"""
+place of that size out of gridlock as 130 keep the experiment's 20,000; two replications). A
+back-cast passes when the model's mean effect lies in the published range widened by its
+tolerance: the half-width of the model's 95% CI in the committed run
+(docs/validation/backcast.csv), so the test allows for the noise the experiment itself reports
+and nothing more. Back-casts the committed run scores near or outside are expected failures,
+with the reason the experiment gives; they start passing (and say so) when the model gets the
+mechanism they lack."""
 
 from __future__ import annotations
 
