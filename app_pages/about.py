@@ -68,7 +68,9 @@ for heading, body in sections:
 st.subheader("How well it reproduces England today")
 st.markdown(f"{status_line()}. Targets fitted to (calibration) and targets never fitted to "
             "(held out) are counted separately; every miss is listed in "
-            "`docs/validation/validation.md`.")
+            "`docs/validation/validation.md`. Back-casts of real programmes (the model set up "
+            "as each programme ran, its effect beside the published one, every miss "
+            "explained) are in `docs/validation/backcast.md`.")
 
 # ------------------------------------------------------------------------ evidence
 st.subheader("Evidence: published English figures")

@@ -32,7 +32,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 import sim  # noqa: E402
 from sim.results_io import atomic_write_text, code_version  # noqa: E402
-from sim.validation import status_text, summarise, validation_table  # noqa: E402
+from sim.validation import status_line, status_text, summarise, validation_table  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "docs" / "validation"
@@ -209,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
         indent=2))
     chart(table, args.out / "validation.png")
     if args.out.resolve() == DEFAULT_OUT.resolve():
-        refresh_readme(status)
+        refresh_readme(status_line(args.out / "status.json"))  # with the back-cast count
     cols = ["role", "published", "low", "high", "model_mean", "status"]
     print(table[cols].to_string(float_format=lambda v: f"{v:,.3f}"))
     print(f"\n{status}; written to {args.out} ({meta['runtime_seconds']} s)")

@@ -237,10 +237,27 @@ def status_from_table(table: pd.DataFrame, date: str) -> str | None:
     return status_text(summarise(table), date)
 
 
-def status_line(path: Path = STATUS_FILE) -> str:
-    """One line for the README, the app and the board report, from the committed summary."""
+def backcast_text(path: Path) -> str:
+    """The back-cast count from ``backcast.json`` (experiments/backcast.py); "" if absent."""
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
-        return status_text(data["counts"], data["date"])
+        c = data["counts"]
+        total = int(c["inside"]) + int(c["near"]) + int(c["outside"])
+        return (f"back-casts of real programmes: {c['inside']} of {total} inside the published "
+                f"range, {c['near']} near ({data['date']})")
+    except (OSError, ValueError, KeyError, TypeError):
+        return ""
+
+
+def status_line(path: Path = STATUS_FILE) -> str:
+    """One line for the README, the app and the board report, from the committed summary.
+
+    The back-cast count is added when ``backcast.json`` sits beside the summary.
+    """
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        line = status_text(data["counts"], data["date"])
     except (OSError, ValueError, KeyError, TypeError):
         return "Validation: no current validation summary (run python -m experiments.validate)"
+    back = backcast_text(Path(path).parent / "backcast.json")
+    return f"{line}; {back}" if back else line

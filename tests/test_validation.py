@@ -219,3 +219,16 @@ def test_status_line_reads_the_summary(tmp_path):
 def test_readme_shows_the_committed_status():
     readme = (V.REPO / "README.md").read_text(encoding="utf-8")
     assert status_line() + "." in readme
+
+
+def test_status_line_adds_the_backcast_count_beside_it(tmp_path):
+    counts = {"calibration": {"inside": 3, "targets": 5, "outside": 2, "not_modelled": 0,
+                              "no_figure": 0},
+              "held_out": {"inside": 1, "targets": 4, "outside": 3, "not_modelled": 0,
+                           "no_figure": 0}}
+    (tmp_path / "status.json").write_text(json.dumps({"date": "2026-01-02", "counts": counts}))
+    (tmp_path / "backcast.json").write_text(json.dumps(
+        {"date": "2026-01-03", "counts": {"inside": 3, "near": 4, "outside": 3}}))
+    assert status_line(tmp_path / "status.json").endswith(
+        "; back-casts of real programmes: 3 of 10 inside the published range, 4 near "
+        "(2026-01-03)")

@@ -8,7 +8,7 @@ from typing import Any
 
 from ..params import iter_fields
 from ..readout import fmt as F
-from ..validation import status_from_table
+from ..validation import backcast_text, status_from_table
 from .data import (
     Ctx,
     Setting,
@@ -132,6 +132,9 @@ def validation_blocks(validation: dict[str, Any]) -> list[Any]:
                      "warning")]
     when = validation["modified"].strftime("%d %b %Y")
     split = status_from_table(validation["frame"], when)
+    back = backcast_text(Path(validation["path"]).parent / "backcast.json")
+    if split and back:
+        split = f"{split}; {back}"
     count = (Strong(split + "."), " ") if split else (Strong(
         f"{validation['n_within']} of {validation['n']}"), " published targets are within "
         "tolerance; ")
