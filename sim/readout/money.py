@@ -347,60 +347,93 @@ def split_frame(cmp: Comparison, scenario: str) -> pd.DataFrame:
     return shown
 
 
-def _change(d: float, lo: float, hi: float, more: str = "more", less: str = "less") -> str:
+@dataclass(frozen=True)
+class Fig:
+    """A number inside a sentence: the text shown, the exact value (signed, per year) and the
+    field of :func:`split_table` it comes from (or ``freed_bed_days`` / ``beds``)."""
+
+    text: str
+    value: float
+    field: str
+
+
+Part = str | Fig
+
+
+def _money(x: float, field: str, sig: int = 2) -> Fig:
+    return Fig(magnitude("money", x, sig), x, field)
+
+
+def _change(r: dict[str, Any], col: str, more: str = "more", less: str = "less"
+            ) -> list[Part]:
     """'about £700,000 more a year (95% CI £460,000 to £940,000 more)', or 'no clear change:
     between £130,000 less and £1,000,000 more a year' when the interval includes zero."""
+    d, lo, hi = r[col], r[f"{col}_low"], r[f"{col}_high"]
     if F.missing(d):
-        return "not measured"
+        return ["not measured"]
     code = verdict("cost_total", d, lo, hi)
     if code == "same" or (d == 0 and (F.missing(lo) or F.missing(hi))):
-        return "no change"
+        return ["no change"]
     word = more if d > 0 else less
     if F.missing(lo) or F.missing(hi):
-        return f"about {magnitude('money', d)} {word} a year (too few replications for a range)"
+        return ["about ", _money(d, col), f" {word} a year (too few replications for a range)"]
     if code == "unclear":
         sig = _sig_for("money", abs(lo), abs(hi))
-        return (f"no clear change: between {magnitude('money', lo, sig)} {less} and "
-                f"{magnitude('money', hi, sig)} {more} a year")
-    a, b = sorted((abs(lo), abs(hi)))
-    sig = _sig_for("money", a, b)
-    return (f"about {magnitude('money', d, sig)} {word} a year (95% CI "
-            f"{magnitude('money', a, sig)} to {magnitude('money', b, sig)} {word})")
+        return ["no clear change: between ", _money(lo, f"{col}_low", sig), f" {less} and ",
+                _money(hi, f"{col}_high", sig), f" {more} a year"]
+    (a, fa), (b, fb) = sorted(((lo, "low"), (hi, "high")), key=lambda x: abs(x[0]))
+    sig = _sig_for("money", abs(a), abs(b))
+    return ["about ", _money(d, col, sig), f" {word} a year (95% CI ",
+            _money(a, f"{col}_{fa}", sig), " to ", _money(b, f"{col}_{fb}", sig), f" {word})"]
 
 
-def _capacity(d: float, lo: float, hi: float) -> str:
+def _capacity(r: dict[str, Any]) -> list[Part]:
     """Capacity released in words: valued, never called cash."""
+    d, lo, hi = r["capacity"], r["capacity_low"], r["capacity_high"]
     if F.missing(d) or (d == 0 and not lo and not hi):
-        return "no capacity released"
+        return ["no capacity released"]
     word = "freed" if d > 0 else "used"
     if F.missing(lo) or F.missing(hi):
-        return f"capacity worth about {magnitude('money', d)} a year {word} (not cash)"
+        return ["capacity worth about ", _money(d, "capacity"), f" a year {word} (not cash)"]
     if verdict("cost_total", d, lo, hi) == "unclear":
         sig = _sig_for("money", abs(lo), abs(hi))
-        return (f"capacity released (not cash): no clear change (best estimate "
-                f"{magnitude('money', d)} a year {word}; 95% CI from "
-                f"{magnitude('money', lo, sig)} more used to {magnitude('money', hi, sig)} freed)")
-    a, b = sorted((abs(lo), abs(hi)))
-    sig = _sig_for("money", a, b)
-    return (f"capacity worth about {magnitude('money', d, sig)} a year {word} (not cash; "
-            f"95% CI {magnitude('money', a, sig)} to {magnitude('money', b, sig)})")
+        return ["capacity released (not cash): no clear change (best estimate ",
+                _money(d, "capacity"), f" a year {word}; 95% CI from ",
+                _money(lo, "capacity_low", sig), " more used to ",
+                _money(hi, "capacity_high", sig), " freed)"]
+    (a, fa), (b, fb) = sorted(((lo, "low"), (hi, "high")), key=lambda x: abs(x[0]))
+    sig = _sig_for("money", abs(a), abs(b))
+    return ["capacity worth about ", _money(d, "capacity", sig), f" a year {word} (not cash; "
+            "95% CI ", _money(a, f"capacity_{fa}", sig), " to ",
+            _money(b, f"capacity_{fb}", sig), ")"]
+
+
+def _capital(parts: list[Part]) -> list[Part]:
+    first = parts[0]
+    return [first[:1].upper() + first[1:], *parts[1:]] if isinstance(first, str) else parts
 
 
 @dataclass(frozen=True)
 class MoneyLine:
-    """One sentence of who pays, with the figures it states (for checking across surfaces)."""
+    """One sentence of who pays: its parts (words and :class:`Fig` numbers), so the report
+    can mark each number with its source and the app and command line print the text."""
 
     scenario: str
     row_key: str  # nhs, local_authority, total
-    text: str
+    parts: tuple[Part, ...]
     net: float
     capacity: float
 
+    @property
+    def text(self) -> str:
+        return "".join(p if isinstance(p, str) else p.text for p in self.parts)
 
-def money_sentences(cmp: Comparison, scenario: str) -> list[MoneyLine]:
+
+def money_sentences(cmp: Comparison, scenario: str, brief: bool = False) -> list[MoneyLine]:
     """Who pays, in words, for one alternative: each partner's net cash change after its
     contribution to the pooled budget (never its own spending alone), the capacity it frees,
-    and the system total. The price year and run length are in :func:`money_note`."""
+    and the system total. ``brief`` (page 1 of the board report): the net cash change and
+    the capacity released only. The price year and run length are in :func:`money_note`."""
     t = split_table(cmp)
     beds = t.attrs["beds"].get(scenario, {})
     rows = {r["row_key"]: r for r in t[t["scenario"] == scenario].to_dict("records")}
@@ -408,35 +441,37 @@ def money_sentences(cmp: Comparison, scenario: str) -> list[MoneyLine]:
     for key in PARTNERS:
         r = rows[key]
         who = PAYER[key].subject
-        text = (f"{who[:1].upper()}{who[1:]}: {_change(r['net'], r['net_low'], r['net_high'])} "
-                "in cash, net of its contribution to the pooled budget")
-        if not F.missing(r["into_pool"]) and abs(r["into_pool"]) >= 0.005 * max(
-                abs(r["own"]), 1.0):
+        parts: list[Part] = [f"{who[:1].upper()}{who[1:]}: ", *_change(r, "net"),
+                             " in cash, net of its contribution to the pooled budget"]
+        if (not brief and not F.missing(r["into_pool"])
+                and abs(r["into_pool"]) >= 0.005 * max(abs(r["own"]), 1.0)):
             own_word = "less" if r["own"] < 0 else "more"
             pool_word = "more" if r["into_pool"] > 0 else "less"
-            moved = ("; the part that moved into the pool is a transfer, not a saving"
-                     if r["own"] < 0 < r["into_pool"] else "")
-            text += (f". Its own spending is {magnitude('money', r['own'])} {own_word} and it "
-                     f"pays {magnitude('money', r['into_pool'])} {pool_word} into the pool"
-                     + moved)
-        if not F.missing(r["capacity"]):
-            cap = _capacity(r["capacity"], r["capacity_low"], r["capacity_high"])
-            text += ". " + cap[:1].upper() + cap[1:]
-            if key == "nhs" and beds and not F.missing(beds.get("freed_bed_days")):
+            parts += [". Its own spending is ", _money(r["own"], "own"), f" {own_word} and it "
+                      "pays ", _money(r["into_pool"], "into_pool"), f" {pool_word} into the pool"]
+            if r["own"] < 0 < r["into_pool"]:
+                parts.append("; the part that moved into the pool is a transfer, not a saving")
+        if not F.missing(r["capacity"]) and (key == "nhs" or not brief):
+            parts += [". " if not brief else "; ", *(_capital(_capacity(r)) if not brief
+                                                     else _capacity(r))]
+            if (key == "nhs" and not brief and beds
+                    and not F.missing(beds.get("freed_bed_days"))):
                 bd = beds["freed_bed_days"]
-                text += (f", mostly {F.plain(abs(bd))} acute bed days a year "
-                         f"{'fewer' if bd > 0 else 'more'} (about {F.plain(abs(bd) / YEAR)} "
-                         "beds), valued at the ward's fixed cost: still paid for, so not cash "
-                         "unless beds close")
-        out.append(MoneyLine(scenario, key, text + ".", r["net"], r["capacity"]))
+                parts += [", mostly ", Fig(F.plain(abs(bd)), bd, "freed_bed_days"),
+                          f" acute bed days a year {'fewer' if bd > 0 else 'more'} (about ",
+                          Fig(F.plain(abs(bd) / YEAR), bd / YEAR, "beds"),
+                          " beds), valued at the ward's fixed cost: still paid for, so not "
+                          "cash unless beds close"]
+        out.append(MoneyLine(scenario, key, (*parts, "."), r["net"], r["capacity"]))
     r = rows["total"]
-    text = f"All public payers: {_change(r['net'], r['net_low'], r['net_high'])} in cash"
-    if beds.get("released_bed_days"):
-        text += (f", including the ward cost of {F.plain(beds['released_bed_days'] / YEAR)} "
-                 "acute beds closed (costs.release_acute_beds)")
-    if not F.missing(r["capacity"]):
-        text += "; " + _capacity(r["capacity"], r["capacity_low"], r["capacity_high"])
-    out.append(MoneyLine(scenario, "total", text + ".", r["net"], r["capacity"]))
+    parts = ["All public payers: ", *_change(r, "net"), " in cash"]
+    if beds.get("released_bed_days") and not brief:
+        parts += [", including the ward cost of ",
+                  Fig(F.plain(beds["released_bed_days"] / YEAR), beds["released_bed_days"] / YEAR,
+                      "released_beds"), " acute beds closed (costs.release_acute_beds)"]
+    if not F.missing(r["capacity"]) and not brief:
+        parts += ["; ", *_capacity(r)]
+    out.append(MoneyLine(scenario, "total", (*parts, "."), r["net"], r["capacity"]))
     return out
 
 
@@ -565,7 +600,7 @@ def year_frame(cmp: Comparison) -> pd.DataFrame:
 
 
 __all__ = [
-    "EMERGENCY_SERVICES", "KINDS", "MoneyLine", "PER_HEAD_BANDS", "SPLIT_COLUMNS",
+    "EMERGENCY_SERVICES", "Fig", "KINDS", "MoneyLine", "PER_HEAD_BANDS", "SPLIT_COLUMNS",
     "cash_and_capacity", "costs_by_year", "freed_capacity_value", "kind_frame", "kind_table",
     "money_note", "money_sentences", "multi_year", "partner_changes", "partner_costs",
     "per_head", "price_year", "split_frame", "split_table", "year_frame", "year_table",
