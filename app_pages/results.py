@@ -213,7 +213,8 @@ def render_who_pays(cmp: sim.Comparison) -> None:
             st.markdown(f"**{name} compared with {cmp.baseline}**")
             st.markdown("\n".join(f"- {line.text}" for line in money.money_sentences(cmp, name)))
             st.markdown("**Cash and capacity released, change a year (95% range)**")
-            st.dataframe(money.split_frame(cmp, name), width="stretch")
+            # A static table: all four columns stay in view on a laptop screen.
+            st.table(money.split_frame(cmp, name))
         st.caption(
             "Cash is money that moves. Each partner's own spending plus what it pays into the "
             "pooled budget is its net cash change; the pooled budget's row nets to zero, "
@@ -225,8 +226,9 @@ def render_who_pays(cmp: sim.Comparison) -> None:
         for col in ("net", "net_low", "net_high"):
             change[f"{col}_m"] = change[col] / 1e6
         order = list(dict.fromkeys(change["row"]))
-        base = alt.Chart(change).encode(y=alt.Y("row:N", sort=order, title=None),
-                                        yOffset=alt.YOffset("scenario:N"))
+        base = alt.Chart(change).encode(
+            y=alt.Y("row:N", sort=order, title=None, axis=alt.Axis(labelOverlap=False)),
+            yOffset=alt.YOffset("scenario:N"))
         x_title = f"net cash change a year vs {cmp.baseline} (£ million)"
         bars = base.mark_bar().encode(
             x=alt.X("net_m:Q", title=x_title),
@@ -245,7 +247,7 @@ def render_who_pays(cmp: sim.Comparison) -> None:
                 "Net cash change after pooled budget contributions, with 95% ranges",
                 subtitle=f"Right of zero: pays more; left: pays less. "
                          f"{money.price_year(cmp)} prices.", anchor="start"),
-            height=70 * len(order) * max(1, len(alternatives)) ** 0.5 + 40))
+            height=alt.Step(34 if len(alternatives) > 1 else 48)))
     st.markdown("**Cost a year by payer**")
     st.dataframe(payer_frame(cmp), width="stretch")
     st.caption("Cost booked to each payer, before the partners' contributions to the pooled "

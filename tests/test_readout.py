@@ -260,7 +260,7 @@ def test_cash_capacity_and_partner_net_agree_on_app_report_and_command_line(
     path.write_bytes(pickle.dumps(cmp))
     at = AppTest.from_function(_who_pays_script, args=(str(path),), default_timeout=120).run()
     assert not at.exception, at.exception
-    shown = next(d.value for d in at.dataframe if "Net cash change" in d.value.columns)
+    shown = next(d.value for d in at.table if "Net cash change" in d.value.columns)
     pd.testing.assert_frame_equal(shown.astype(str), frame.astype(str), check_names=False)
     said = "\n".join(m.value for m in at.markdown)
     assert all(line in said for line in lines)

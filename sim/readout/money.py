@@ -343,7 +343,7 @@ def split_frame(cmp: Comparison, scenario: str) -> pd.DataFrame:
     shown = pd.DataFrame(
         {label: [_cell(r[c], r[f"{c}_low"], r[f"{c}_high"]) for r in t.to_dict("records")]
          for c, label in SPLIT_COLUMNS.items()},
-        index=pd.Index(t["row"].tolist(), name=f"Change a year, {scenario} vs {cmp.baseline}"))
+        index=pd.Index(t["row"].tolist(), name="Partner"))
     return shown
 
 
@@ -595,7 +595,7 @@ def year_frame(cmp: Comparison) -> pd.DataFrame:
                                                         signed=True)
         rows[label] = row
     out = pd.DataFrame.from_dict(rows, orient="index")
-    out.index.name = f"cost in the year (discounted at {F.pct(rate, 1)} a year, Green Book)"
+    out.index.name = f"Year (Green Book discount {F.pct(rate, 1)} a year)"
     return out
 
 
