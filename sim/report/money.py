@@ -246,13 +246,14 @@ def frame_table(frame: pd.DataFrame, columns: list[str], caption: str, widths: l
                 bold_last: bool = False, repeat_first: bool = True) -> Table:
     """A formatted readout frame laid out as a report table, index first."""
     rows: list[list[Any]] = []
-    last: tuple = ()
+    previous = None
     for idx, values in frame.iterrows():
-        keys = list(idx) if isinstance(idx, tuple) else [idx]
-        shown = [("" if not repeat_first and i < len(last) and k == last[i] and i == 0
-                  else str(k)) for i, k in enumerate(keys)]
-        last = tuple(keys)
-        rows.append([*shown, *[str(v) for v in values]])
+        keys = [str(k) for k in (idx if isinstance(idx, tuple) else (idx,))]
+        first = keys[0]
+        if not repeat_first and first == previous:
+            keys[0] = ""  # a payer's second row: its name is on the row above
+        previous = first
+        rows.append([*keys, *[str(v) for v in values]])
     return Table(columns, rows, align=["l"] * (len(columns) - len(frame.columns))
                  + ["r"] * len(frame.columns), widths=widths, caption=caption,
                  bold_rows={len(rows) - 1} if bold_last and rows else set(), small=True)
