@@ -328,7 +328,7 @@ class CostSplit:
 
     ``kind`` (fixed: capacity paid for whether used or not; variable: per use) comes from the
     engine's cost table when present. The cash / capacity-released split of a change is a
-    property of a difference, not of a cost, and is computed in ``sim.readout.stats``.
+    property of a difference, not of a cost, and is computed in ``sim.readout.money``.
     """
 
     column: str
