@@ -66,7 +66,8 @@ def _print_readout(cmp) -> None:
     from . import readout
 
     p = cmp.results[cmp.baseline].params
-    print(readout.run_length(p.run.days, p.run.warmup_days))
+    print(f"{readout.run_length(p.run.days, p.run.warmup_days)}; money in "
+          f"{readout.money.price_year(cmp)} prices")
     for w in readout.warnings(cmp):
         print(f"WARNING: {w.text}")
     _print_table(readout.tables.text_summary(cmp.results))

@@ -7,7 +7,8 @@ from typing import Any
 
 from ..params import UncertainEffect
 from ..readout import fmt as F
-from ..readout.catalogue import BOARD_HEADLINES, PAYER, PAYERS, Metric, metric
+from ..readout.catalogue import BOARD_HEADLINES, Metric, metric
+from ..readout.money import price_year
 from ..readout.verdict import VERDICTS, verdict, warnings
 from .data import Ctx, Setting, doc, effect_label, outside_targets
 from .model import Bullets, Heading, Num, Para, Rich, Section, Strong, rich
@@ -170,7 +171,8 @@ def summary_section(ctx: Ctx, changed: list[Setting], extra: list[Setting],
         ", the baseline. Each was simulated for ", pop, ", over ", length, ", ", rep_n,
         " times with the same random numbers (seed ", seed, "), so each difference below is "
         "taken replication by replication. Totals are shown per year, whatever the length "
-        "of the run."), "lead"))
+        "of the run, and money in ", Num(price_year(cmp), math.nan, "meta:price_year"),
+        " prices."), "lead"))
     for w in warnings(cmp):
         blocks.append(Para((Strong("Warning: gridlock. "), w.text), "warning"))
     blocks.append(Bullets(descr, style="compact"))
@@ -218,7 +220,7 @@ def money_rich(line) -> Rich:
 def who_pays_sentence(ctx: Ctx, alt: str, shift: dict) -> Rich:
     """Each partner's net cash change after its pooled budget contribution, the capacity
     released apart from cash, and the total: as the readout states them."""
-    from ..readout.money import money_sentences, price_year
+    from ..readout.money import money_sentences
 
     year = price_year(ctx.cmp)
     parts: list[Any] = ["Who pays (", Num(year, math.nan, "meta:price_year"), " prices): "]
