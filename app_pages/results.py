@@ -202,53 +202,72 @@ def render_delays(cmp: sim.Comparison) -> None:
 
 
 def render_who_pays(cmp: sim.Comparison) -> None:
-    payers = ro.payer_table(cmp)
+    """Who pays: each partner's net cash change after the pooled budget, capacity released
+    apart from cash, fixed and variable cost, and year by year for multi-year runs; every
+    figure and sentence from ``sim.readout.money``."""
+    money = ro.money
+    note = money.money_note(cmp)
     alternatives = [n for n in cmp.results if n != cmp.baseline]
     if alternatives:
-        table = payers[~payers["is_baseline"]].copy()
         for name in alternatives:
             st.markdown(f"**{name} compared with {cmp.baseline}**")
-            lines = []
-            for _, row in table[table["scenario"] == name].iterrows():
-                text = row["in_words"]
-                lines.append(f"- {VERDICT_WORDS[row['verdict']] if row['payer'] == 'Total' else ''}"
-                             f" {text[:1].upper()}{text[1:]}.")
-            st.markdown("\n".join(lines))
-        change = table.copy()
-        change["difference_m"] = change["difference"] / 1e6
-        change["low_m"] = change["ci_low"] / 1e6
-        change["high_m"] = change["ci_high"] / 1e6
-        order = list(dict.fromkeys(payers["payer"]))
+            st.markdown("\n".join(f"- {line.text}" for line in money.money_sentences(cmp, name)))
+            st.markdown("**Cash and capacity released, change a year (95% range)**")
+            # A static table: all four columns stay in view on a laptop screen.
+            st.table(money.split_frame(cmp, name))
+        st.caption(
+            "Cash is money that moves. Each partner's own spending plus what it pays into the "
+            "pooled budget is its net cash change; the pooled budget's row nets to zero, "
+            "because the partners fund its spending. Capacity released is bed and place days "
+            "freed, valued at their fixed cost: still paid for, so not cash unless the "
+            "capacity is cut (a scenario closes beds with costs.release_acute_beds). " + note)
+        split = money.split_table(cmp)
+        change = split[split["row_key"] != "pooled"].copy()
+        for col in ("net", "net_low", "net_high"):
+            change[f"{col}_m"] = change[col] / 1e6
+        order = list(dict.fromkeys(change["row"]))
         base = alt.Chart(change).encode(
-            y=alt.Y("payer:N", sort=order, title=None),
-            yOffset=alt.YOffset("scenario:N"),
-        )
-        x_title = f"change in cost a year vs {cmp.baseline} (£ million)"
+            y=alt.Y("row:N", sort=order, title=None, axis=alt.Axis(labelOverlap=False)),
+            yOffset=alt.YOffset("scenario:N"))
+        x_title = f"net cash change a year vs {cmp.baseline} (£ million)"
         bars = base.mark_bar().encode(
-            x=alt.X("difference_m:Q", title=x_title),
+            x=alt.X("net_m:Q", title=x_title),
             color=alt.Color("scenario:N", scale=_colors(cmp, alternatives), title="Scenario",
                             legend=alt.Legend(orient="top")),
             tooltip=[alt.Tooltip("scenario:N", title="Scenario"),
-                     alt.Tooltip("payer:N", title="Payer"),
-                     alt.Tooltip("difference_m:Q", title="Change (£m a year)", format="+,.2f"),
-                     alt.Tooltip("low_m:Q", title="95% range from (£m)", format="+,.2f"),
-                     alt.Tooltip("high_m:Q", title="95% range to (£m)", format="+,.2f")])
+                     alt.Tooltip("row:N", title="Partner"),
+                     alt.Tooltip("net_m:Q", title="Net cash change (£m a year)", format="+,.2f"),
+                     alt.Tooltip("net_low_m:Q", title="95% range from (£m)", format="+,.2f"),
+                     alt.Tooltip("net_high_m:Q", title="95% range to (£m)", format="+,.2f")])
         errors = base.mark_errorbar(ticks=True, color="black").encode(
-            x=alt.X("low_m:Q", title=x_title),
-            x2="high_m:Q")
+            x=alt.X("net_low_m:Q", title=x_title), x2="net_high_m:Q")
         zero = alt.Chart(pd.DataFrame({"x": [0]})).mark_rule(color="#888").encode(x="x:Q")
         _chart(alt.layer(bars, errors, zero).properties(
-            title="Who pays more (right of zero) and who saves (left), with 95% ranges",
-            height=70 * len(order) * max(1, len(alternatives)) ** 0.5 + 40))
+            title=alt.TitleParams(
+                "Net cash change after pooled budget contributions, with 95% ranges",
+                subtitle=f"Right of zero: pays more; left: pays less. "
+                         f"{money.price_year(cmp)} prices.", anchor="start"),
+            height=alt.Step(34 if len(alternatives) > 1 else 48)))
     st.markdown("**Cost a year by payer**")
-    shown = payer_frame(cmp)
-    st.dataframe(shown, width="stretch")
+    st.dataframe(payer_frame(cmp), width="stretch")
+    st.caption("Cost booked to each payer, before the partners' contributions to the pooled "
+               "budget (the table above shows them). Public money only: self-funded care is "
+               "not counted. " + note)
+    st.markdown("**Fixed and variable cost a year**")
+    st.dataframe(money.kind_frame(cmp), width="stretch")
+    st.caption("Fixed: capacity paid for whether it is used or not (staffed beds, reablement "
+               "places, block-contracted hours, staff, lever running costs). Variable: paid "
+               "per use (treatment per admission, hours and placements bought). " + note)
+    if money.multi_year(cmp):
+        st.markdown("**Year by year: all public payers**")
+        st.dataframe(money.year_frame(cmp), width="stretch")
+        st.caption("Each year of the results period as it falls (set-up costs of levers in "
+                   "year 1), and the whole run: undiscounted, and discounted at the HM Treasury "
+                   "Green Book rate (year 1 undiscounted). " + note)
     with st.expander("Cost a year by service and payer"):
         detail = ro.cost_by_service_table(cmp)
         st.dataframe(detail.map(lambda v: ro.format_value("cost_total", v)), width="stretch")
-    st.caption("Public money only: self-funded care is not counted. The pooled budget holds the "
-               "share of reablement, intermediate care and home care spending set by the pooled "
-               "budget lever, so money moves into it from the NHS and the council.")
+        st.caption(note)
 
 
 def payer_frame(cmp: sim.Comparison) -> pd.DataFrame:

@@ -54,23 +54,48 @@ def _model_overrides() -> list[str]:
 
 def _print_table(frame: pd.DataFrame) -> None:
     with pd.option_context("display.max_rows", 200, "display.width", 160,
+                           "display.max_columns", None, "display.max_colwidth", 80,
                            "display.float_format", "{:,.3f}".format):
         print(frame.to_string())
 
 
 def _print_readout(cmp) -> None:
     """The comparison as the readout states it: per year, with the run length, its warnings
-    and the paired changes with their verdicts."""
+    and the paired changes with their verdicts; then who pays (cash and capacity released,
+    each partner net of the pooled budget, fixed and variable, year by year)."""
     from . import readout
 
     p = cmp.results[cmp.baseline].params
-    print(readout.run_length(p.run.days, p.run.warmup_days))
+    print(f"{readout.run_length(p.run.days, p.run.warmup_days)}; money in "
+          f"{readout.money.price_year(cmp)} prices")
     for w in readout.warnings(cmp):
         print(f"WARNING: {w.text}")
     _print_table(readout.tables.text_summary(cmp.results))
     if len(cmp.results) > 1:
         print()
         _print_table(readout.tables.text_differences(cmp))
+    _print_money(cmp)
+
+
+def _print_money(cmp) -> None:
+    from .readout import money
+
+    if all(r.costs is None or r.costs.empty for r in cmp.results.values()):
+        return
+    print(f"\nWho pays. {money.money_note(cmp)}")
+    for name in cmp.results:
+        if name == cmp.baseline:
+            continue
+        print(f"\n{name} compared with {cmp.baseline}:")
+        for line in money.money_sentences(cmp, name):
+            print(f"- {line.text}")
+        print()
+        _print_table(money.split_frame(cmp, name))
+    print()
+    _print_table(money.kind_frame(cmp))
+    if money.multi_year(cmp):
+        print()
+        _print_table(money.year_frame(cmp))
 
 
 def _fail(exc: Exception) -> None:

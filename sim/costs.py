@@ -10,30 +10,25 @@ Booking happens once per replication, from the time integrals of the recorder, y
 of the results period (a multi-year run snapshots the integrals at each year boundary).
 Event costs (A&E attendances, admissions) are booked where they happen, with their year.
 
-The functions after ``book_costs`` read finished results: the cash versus capacity-released
-split of a change between two scenarios, each partner's net cost after its contribution to
-the pooled budget, costs by year with Green Book discounting, and cost per person 65+.
+Reading finished results (the cash versus capacity-released split of a change, each partner's
+net cost after its contribution to the pooled budget, costs by year with Green Book
+discounting, cost per person 65+) is the readout's: ``sim.readout.money``.
 """
 
 from __future__ import annotations
 
 import csv
-import math
 from collections import defaultdict
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
 from .population import ED
-
 
 if TYPE_CHECKING:
     from .engine import Model
     from .params import Params
-    from .runner import Results
-
+    
 FIXED, VARIABLE = "fixed", "variable"
 # What each service line of ``res.costs`` pays for, in a reader's words.
 SERVICES = {
@@ -54,7 +49,6 @@ SERVICES = {
     "discharge_to_assess": "Discharge to assess team",
 }
 YEAR = 365.0
-PARTNERS = ("nhs", "local_authority")
 
 
 EVIDENCE = Path(__file__).resolve().parent.parent / "evidence"
@@ -247,195 +241,3 @@ def book_costs(m: Model) -> tuple[dict[tuple[str, str, str, int], float], dict[s
         "reablement_place_days": sum(reab),
         "home_care_hours_delivered": sum(hc) / 7.0,
     }
-
-
-# ------------------------------------------------------------------------------ after a run
-def _payer_totals(res: Results) -> pd.DataFrame:
-    """Cost per replication (rows) by payer (columns), every payer present."""
-    idx = pd.Index(res.kpis["replication"].tolist(), name="replication")
-    if res.costs.empty:
-        return pd.DataFrame(0.0, index=idx, columns=["nhs", "local_authority", "pooled"])
-    t = res.costs.pivot_table(index="replication", columns="payer", values="cost",
-                              aggfunc="sum", fill_value=0.0)
-    return t.reindex(index=idx, columns=["nhs", "local_authority", "pooled"], fill_value=0.0)
-
-
-def _years(res: Results) -> float:
-    return res.params.run.days / YEAR
-
-
-def _interval_row(label: dict[str, Any], values: list[float], prefix: str,
-                  level: float) -> dict[str, Any]:
-    # Imported here: the readout reads the metrics, which book costs through this module.
-    from .readout.stats import t_interval
-
-    ci = t_interval(values, level)
-    label.update({prefix: ci["mean"], f"{prefix}_ci_low": ci["ci_low"],
-                  f"{prefix}_ci_high": ci["ci_high"]})
-    return label
-
-
-def freed_capacity_value(base: Results, alt: Results) -> pd.DataFrame:
-    """Per replication and payer: fixed-capacity use freed in ``alt`` (valued at the fixed
-    cost per unit-day, GBP per year) and the part of it turned into cash by released beds."""
-    pa = alt.params
-    c = pa.costs
-    share = pa.levers.pooled_budget_share
-    kb = base.kpis.set_index("replication")
-    ka = alt.kpis.set_index("replication")
-    common = kb.index.intersection(ka.index)
-    years = _years(alt)
-    ward_fixed = c.acute_bed_day * (1 - c.acute_occupied_share)
-    rows = []
-    for r in common:
-        acute = (kb.at[r, "acute_bed_days"] - ka.at[r, "acute_bed_days"])
-        ic = (kb.at[r, "intermediate_care_bed_days"] - ka.at[r, "intermediate_care_bed_days"])
-        reab = kb.at[r, "reablement_place_days"] - ka.at[r, "reablement_place_days"]
-        freed_acute = acute * ward_fixed
-        # Closing beds turns freed bed days into cash, never more than were freed.
-        released_days = min(c.release_acute_beds * pa.run.days, max(acute, 0.0))
-        cash_release = released_days * ward_fixed
-        ic_value = ic * c.intermediate_care_bed_day
-        reab_value = reab * c.reablement_place_year / YEAR
-        rows.append({
-            "replication": r,
-            "nhs": (freed_acute + ic_value * (1 - share)) / years,
-            "local_authority": reab_value * (1 - share) / years,
-            "pooled": (ic_value + reab_value) * share / years,
-            "released_cash_nhs": cash_release / years,
-            "freed_acute_bed_days": acute / years,
-            "released_acute_bed_days": released_days / years,
-        })
-    return pd.DataFrame(rows).set_index("replication")
-
-
-def cash_and_capacity(base: Results, alt: Results, level: float = 0.95) -> pd.DataFrame:
-    """Split the cost change from ``base`` to ``alt`` (paired, per year) by payer into cash
-    and capacity released.
-
-    *cash*: money that moves: the change in booked costs (packages and placements bought,
-    variable costs, capacity added or decommissioned, lever running costs), less the ward
-    cost of beds the scenario releases (``costs.release_acute_beds``).
-    *capacity released*: fixed-capacity use freed (acute and intermediate care bed days,
-    reablement place days) valued at its fixed cost, still paid for: not cash unless the
-    capacity is cut. Positive means freed.
-    """
-    years = _years(alt)
-    tb, ta = _payer_totals(base), _payer_totals(alt)
-    common = tb.index.intersection(ta.index)
-    delta = (ta.loc[common] - tb.loc[common]) / years
-    freed = freed_capacity_value(base, alt).reindex(common)
-    rows = []
-    for payer in ("nhs", "local_authority", "pooled", "total"):
-        if payer == "total":
-            cash = delta.sum(axis=1) - freed["released_cash_nhs"]
-            cap = freed[["nhs", "local_authority", "pooled"]].sum(axis=1) - freed[
-                "released_cash_nhs"]
-        else:
-            release = freed["released_cash_nhs"] if payer == "nhs" else 0.0
-            cash = delta[payer] - release
-            cap = freed[payer] - release
-        row = _interval_row({"payer": payer}, cash.tolist(), "cash_change", level)
-        row = _interval_row(row, cap.tolist(), "capacity_released", level)
-        rows.append(row)
-    out = pd.DataFrame(rows).set_index("payer")
-    out.attrs.update(price_year=alt.params.costs.price_year, per="year",
-                     freed_acute_bed_days=float(freed["freed_acute_bed_days"].mean()),
-                     released_acute_bed_days=float(freed["released_acute_bed_days"].mean()))
-    return out
-
-
-def partner_costs(res: Results) -> pd.DataFrame:
-    """Per replication and partner (NHS, council): own cost, contribution to the pooled
-    budget and net cost after it, per year. The pool is where money moved, not a saving."""
-    share = res.params.levers.pooled_budget_nhs_contribution
-    t = _payer_totals(res) / _years(res)
-    rows = []
-    for r, row in t.iterrows():
-        for partner, part in (("nhs", share), ("local_authority", 1.0 - share)):
-            contribution = row["pooled"] * part
-            rows.append({"replication": r, "partner": partner, "own_cost": row[partner],
-                         "contribution_to_pool": contribution,
-                         "net_cost": row[partner] + contribution})
-    return pd.DataFrame(rows)
-
-
-def partner_changes(base: Results, alt: Results, level: float = 0.95) -> pd.DataFrame:
-    """Paired change per partner in own cost, pool contribution and net cost, per year."""
-    pb = partner_costs(base).set_index(["replication", "partner"])
-    pa = partner_costs(alt).set_index(["replication", "partner"])
-    common = pb.index.intersection(pa.index)
-    d = pa.loc[common] - pb.loc[common]
-    rows = []
-    for partner in PARTNERS:
-        sub = d.xs(partner, level="partner")
-        row: dict[str, Any] = {"partner": partner}
-        for col in ("own_cost", "contribution_to_pool", "net_cost"):
-            row = _interval_row(row, sub[col].tolist(), col, level)
-        rows.append(row)
-    return pd.DataFrame(rows).set_index("partner")
-
-
-def costs_by_year(res: Results, rate: float | None = None) -> pd.DataFrame:
-    """Mean cost per year of the run by payer and kind, undiscounted and discounted at the
-    Green Book rate (year 1 undiscounted), with a total row for each payer."""
-    rate = res.params.costs.discount_rate if rate is None else rate
-    if res.costs.empty:
-        return pd.DataFrame(columns=["year", "payer", "kind", "cost", "discounted"])
-    n = max(res.replications, 1)
-    t = res.costs.groupby(["year", "payer", "kind"])["cost"].sum().div(n).reset_index()
-    t["discounted"] = t["cost"] / (1.0 + rate) ** t["year"]
-    total = t.groupby(["payer", "kind"])[["cost", "discounted"]].sum().reset_index()
-    total["year"] = "total"
-    t["year"] = t["year"].astype(int) + 1
-    out = pd.concat([t, total], ignore_index=True)[["year", "payer", "kind", "cost",
-                                                    "discounted"]]
-    out.attrs.update(price_year=res.params.costs.price_year, discount_rate=rate)
-    return out
-
-
-# Published English spend per person aged 65+ a year (2024/25 prices), for the validation
-# report: where the fragmented default's per-head costs should fall. evidence/unit_costs.csv
-# gives the derivation of each band.
-PER_HEAD_BANDS = {
-    "nhs_emergency": (900.0, 1350.0, "NHS non-elective admissions and A&E for people 65+, "
-                      "National Cost Collection 2023/24 and HES 2023/24 (evidence/"
-                      "unit_costs.csv: per_head_nhs_emergency_65)"),
-    "council_net": (750.0, 1050.0, "Council adult social care net spend on people 65+, "
-                    "NHS England ASC-FR 2023-24 (evidence/unit_costs.csv: "
-                    "per_head_council_net_65)"),
-    "council_gross": (1100.0, 1450.0, "Council adult social care gross spend on people 65+, "
-                      "NHS England ASC-FR 2023-24 (evidence/unit_costs.csv: "
-                      "per_head_council_gross_65)"),
-}
-EMERGENCY_SERVICES = ("a_and_e", "acute", "escalation_beds")
-
-
-def per_head(res: Results, level: float = 0.95) -> pd.DataFrame:
-    """Cost per person 65+ per year: NHS (all, and emergency care alone), council net of
-    client contributions, and the council's net cost after its pool contribution, each with
-    its published band where one exists."""
-    k = res.kpis.set_index("replication")
-    person_years = k["population_mean"] * res.params.run.days / YEAR
-    share = res.params.levers.pooled_budget_nhs_contribution
-    tot = _payer_totals(res)
-    emergency = (res.costs[res.costs["service"].isin(EMERGENCY_SERVICES)
-                           & (res.costs["payer"] == "nhs")]
-                 .groupby("replication")["cost"].sum().reindex(tot.index, fill_value=0.0)
-                 if not res.costs.empty else tot["nhs"] * 0.0)
-    series = {
-        "nhs": tot["nhs"] + tot["pooled"] * share,
-        "nhs_emergency": emergency,
-        "council_net": tot["local_authority"] + tot["pooled"] * (1 - share),
-    }
-    rows = []
-    for name, values in series.items():
-        per = (values / person_years.reindex(values.index)).tolist()
-        low, high, source = PER_HEAD_BANDS.get(name, (math.nan, math.nan, ""))
-        row = _interval_row({"measure": name}, per, "per_head", level)
-        row.update(band_low=low, band_high=high, source=source,
-                   inside=bool(low <= row["per_head"] <= high) if source else None)
-        rows.append(row)
-    out = pd.DataFrame(rows).set_index("measure")
-    out.attrs.update(price_year=res.params.costs.price_year)
-    return out

@@ -176,9 +176,10 @@ def test_details_tabs_show_charts_tables_and_csv(ran):
     table = ro.difference_table(at.session_state["comparison"])
     assert len(table) == len(sim.METRICS)
     assert {"difference", "ci_low", "ci_high", "in_words"} <= set(table.columns)
-    who = [m.value for m in at.markdown if "the NHS" in m.value and "the council" in m.value]
-    assert who, "the who-pays sentences name each payer"
-    assert who[0].count("\n- ") == 3  # NHS, council, pooled budget, total
+    who = [m.value for m in at.markdown if "The NHS" in m.value and "The council" in m.value]
+    assert who, "the who-pays sentences name each partner"
+    assert who[0].count("\n- ") == 2  # NHS, council (each net of the pool), all payers
+    assert "pooled budget" in who[0] and "in cash" in who[0]
 
 
 def test_a_failed_run_shows_a_message_and_keeps_the_earlier_results(monkeypatch):

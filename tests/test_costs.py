@@ -11,6 +11,7 @@ import pytest
 import sim
 from sim import costs
 from sim.params import Params
+from sim.readout import money
 from sim.stats import t_interval
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -127,7 +128,7 @@ def test_levers_carry_running_costs_booked_to_their_payer(integrated):
 
 
 def test_the_pool_is_a_transfer_each_partner_net_of_its_contribution(integrated):
-    table = costs.partner_costs(integrated)
+    table = money.partner_costs(integrated)
     per_rep = table.groupby("replication")["net_cost"].sum()
     total = integrated.kpis.set_index("replication")["cost_total"] / (integrated.params.run.days
                                                                        / 365.0)
@@ -139,7 +140,7 @@ def test_the_pool_is_a_transfer_each_partner_net_of_its_contribution(integrated)
 
 
 def test_cash_and_capacity_released_and_releasing_beds(base, integrated):
-    split = costs.cash_and_capacity(base, integrated)
+    split = money.cash_and_capacity(base, integrated)
     assert split.loc["nhs", "capacity_released"] > 0  # fewer acute bed days, still paid for
     total = (integrated.kpis["cost_total"].mean() - base.kpis["cost_total"].mean())
     assert split.loc["total", "cash_change"] == pytest.approx(total)
@@ -147,7 +148,7 @@ def test_cash_and_capacity_released_and_releasing_beds(base, integrated):
     n = max(1, int(freed // 365 // 2))
     released = sim.run(sim.load_scenario("integrated", overrides=[
         *SMALL, f"costs.release_acute_beds={n}"]), replications=3, seed=5)
-    split2 = costs.cash_and_capacity(base, released)
+    split2 = money.cash_and_capacity(base, released)
     c = base.params.costs
     value = n * 365 * c.acute_bed_day * (1 - c.acute_occupied_share)
     assert split2.loc["nhs", "cash_change"] == pytest.approx(
@@ -159,7 +160,7 @@ def test_cash_and_capacity_released_and_releasing_beds(base, integrated):
 def test_costs_year_by_year_with_set_up_in_the_first_and_discounting():
     res = sim.run(sim.load_scenario("integrated", overrides=[
         "population.size=3000", "run.days=730", "run.warmup_days=30"]), replications=2, seed=3)
-    table = costs.costs_by_year(res)
+    table = money.costs_by_year(res)
     assert {1, 2} <= set(table["year"])
     setup = res.costs[res.costs["service"] == "shared_record"].groupby("year")["cost"].sum()
     assert setup.loc[0] > setup.loc[1] > 0  # set-up falls in the first year only
@@ -175,6 +176,6 @@ def test_costs_year_by_year_with_set_up_in_the_first_and_discounting():
 def test_fragmented_per_head_costs_inside_published_bands():
     res = sim.run(sim.load_scenario("fragmented", overrides=["population.size=10000"]),
                   replications=2, seed=2026)
-    table = costs.per_head(res)
+    table = money.per_head(res)
     for measure in ("nhs_emergency", "council_net"):
         assert table.loc[measure, "inside"], table.loc[measure].to_dict()

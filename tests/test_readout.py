@@ -211,3 +211,95 @@ def test_one_headline_type_one_payer_table_and_no_statistics_on_the_surfaces():
             assert not stats.search(text), (path, stats.search(text).group(0))
     assert not (ROOT / "sim" / "presentation.py").exists()
     assert not (ROOT / "sim" / "report" / "fmt.py").exists()
+
+
+# ------------------------------------------------------------------------------------------
+def _who_pays_script(path: str) -> None:
+    """The app's Who pays tab alone, for one pickled comparison."""
+    import pickle
+
+    from app_pages import results
+
+    with open(path, "rb") as f:
+        results.render_who_pays(pickle.load(f))
+
+
+def test_cash_capacity_and_partner_net_agree_on_app_report_and_command_line(
+        cmp, app, tmp_path, capsys):
+    import pickle
+
+    from streamlit.testing.v1 import AppTest
+
+    from sim.cli import _print_readout
+
+    split = ro.money.split_table(cmp).set_index(["scenario", "row_key"]).loc["integrated"]
+    # The accounting holds before anything is drawn: a partner's net is its own spending plus
+    # what it pays into the pool, the pool nets to zero, and the partners' nets add up to the
+    # total change in public cost (no beds released here, so all of it is cash).
+    for key in ("nhs", "local_authority"):
+        assert split.at[key, "net"] == pytest.approx(split.at[key, "own"]
+                                                     + split.at[key, "into_pool"])
+    assert split.at["pooled", "net"] == 0
+    assert split.at["nhs", "net"] + split.at["local_authority", "net"] == pytest.approx(
+        split.at["total", "net"])
+    diffs = ro.differences(cmp).loc["integrated"]
+    assert split.at["total", "net"] == pytest.approx(diffs.loc["cost_total", "difference"])
+    # The council's own spending falls by what moved into the pool; its net is not that.
+    assert split.at["local_authority", "own"] == pytest.approx(
+        diffs.loc["cost_local_authority", "difference"])
+    assert split.at["local_authority", "into_pool"] > 0
+    assert split.at["local_authority", "net"] > split.at["local_authority", "own"]
+
+    frame = ro.money.split_frame(cmp, "integrated")
+    lines = [line.text for line in ro.money.money_sentences(cmp, "integrated")]
+    note = ro.money.money_note(cmp)
+    assert "2024/25 prices" in note and "120 days" in note
+
+    # App: the Who pays tab, drawn headless.
+    path = tmp_path / "cmp.pkl"
+    path.write_bytes(pickle.dumps(cmp))
+    at = AppTest.from_function(_who_pays_script, args=(str(path),), default_timeout=120).run()
+    assert not at.exception, at.exception
+    shown = next(d.value for d in at.table if "Net cash change" in d.value.columns)
+    pd.testing.assert_frame_equal(shown.astype(str), frame.astype(str), check_names=False)
+    said = "\n".join(m.value for m in at.markdown)
+    assert all(line in said for line in lines)
+    assert all("2024/25 prices" in c.value for c in at.caption)
+    for key, label in (("nhs", "NHS"), ("local_authority", "Council"), ("total", "Total")):
+        for col, head in (("net", "Net cash change"),
+                          ("capacity", "Capacity released (valued, not cash)")):
+            got, tol = number(shown.at[label, head].split(" (")[0])
+            assert got == pytest.approx(split.at[key, col], abs=tol), (key, col)
+
+    # Report: the same table, string for string, and sentences whose marked numbers are the
+    # readout's numbers exactly.
+    report = board.build_report(cmp)
+    who = next(s for s in report.sections if s.id == "who-pays")
+    table = next(b for b in who.blocks if isinstance(b, Table)
+                 and b.caption.startswith("Cash and capacity released"))
+    assert [r[0] for r in table.rows] == list(frame.index)
+    assert [r[1:] for r in table.rows] == frame.astype(str).values.tolist()
+    marked = [n for b in [*report.sections[0].blocks, *who.blocks]
+              for t in (getattr(b, "items", None) or
+                        ([b.text] if isinstance(getattr(b, "text", None), tuple) else []))
+              for n in nums(t) if n.source.startswith("money:integrated:")]
+    fields = {n.source.split(":", 2)[2] for n in marked}
+    for row in ("nhs", "local_authority", "total"):
+        assert fields & {f"{row}:net", f"{row}:net_low"}, row  # its net cash change, stated
+    assert fields & {"nhs:capacity", "nhs:capacity_low"}
+    for n in marked:
+        row, field = n.source.split(":")[2:]
+        if field in ("freed_bed_days", "beds"):
+            continue
+        assert n.value == pytest.approx(split.at[row, field], rel=1e-12, abs=1e-9), n
+    assert "in the price years of their sources" not in board.render_html(report)
+
+    # Command line: the same sentences and the same cells.
+    _print_readout(cmp)
+    out = capsys.readouterr().out
+    assert note in out
+    assert all(line in out for line in lines)
+    for label in ("NHS", "Council", "Total"):
+        row = next(r for r in out.splitlines() if r.startswith(label + " ")
+                   and frame.at[label, "Net cash change"] in r)
+        assert frame.at[label, "Capacity released (valued, not cash)"] in row

@@ -171,6 +171,16 @@ def expected_value(cmp, source: str) -> float | None:
                 "seed": cmp.seed}[rest[0]]
     if kind == "validation":
         return {"n_within": 2, "n": 3}[rest[0]]
+    if kind == "money":
+        scenario, row, field = rest
+        table = readout.money.split_table(cmp)
+        beds = table.attrs["beds"][scenario]
+        if field in ("freed_bed_days", "beds", "released_beds"):
+            days = beds["released_bed_days" if field == "released_beds" else "freed_bed_days"]
+            return days / 365 if field != "freed_bed_days" else days
+        t = table.set_index(["scenario", "row_key"])
+        col = {"net_low": "net_low", "net_high": "net_high"}.get(field, field)
+        return float(t.loc[(scenario, row), col])
     if kind == "meta":
         return None
     raise AssertionError(f"unknown source {source}")
@@ -194,6 +204,9 @@ def shown_value(text: str, source: str) -> tuple[float, float, bool]:
         if METRIC_INFO[metric][1] == "share" and field in ("difference", "ci_low", "ci_high"):
             scale = 0.01  # percentage points
     value = float(digits) * scale * (-1 if m.group(1) == "-" else 1)
+    if kind == "money" and not dp:
+        # Sentences round to two significant figures: £700,000 is known to the £10,000.
+        dp = -(len(digits) - len(digits.rstrip("0")))
     return value, 0.5 * 10 ** -dp * scale * (1 + 1e-9), bool(m.group(1))
 
 

@@ -7,12 +7,14 @@
 * :mod:`~sim.readout.fmt`: the one number format;
 * :mod:`~sim.readout.verdict`: the one verdict vocabulary and the gridlock warning;
 * :mod:`~sim.readout.words`: sentences (the one :class:`Headline` type);
-* :mod:`~sim.readout.tables`: tidy per-year tables of a comparison.
+* :mod:`~sim.readout.tables`: tidy per-year tables of a comparison;
+* :mod:`~sim.readout.money`: cash and capacity released, each partner net of the pooled
+  budget, fixed and variable, year by year, per head, in one price year.
 
 Totals are per year on every surface, with the run length stated (:func:`run_length`).
 """
 
-from . import catalogue, fmt, stats, tables, verdict, words
+from . import catalogue, fmt, money, stats, tables, verdict, words
 from .catalogue import (
     BOARD_HEADLINES,
     CATALOGUE,
@@ -47,7 +49,7 @@ __all__ = [
     "BOARD_HEADLINES", "CATALOGUE", "FLOW", "HEAVY_TAILED", "Headline", "KEY_METRICS", "Metric",
     "PAYER", "PAYERS", "Payer", "VERDICTS", "Warning", "catalogue", "cost_by_service_table",
     "daily_bands", "delays_by_reason_table", "difference_table", "differences", "estimate",
-    "flow_table", "fmt", "format_difference", "format_value", "gridlock", "headline",
+    "flow_table", "fmt", "money", "format_difference", "format_value", "gridlock", "headline",
     "headlines", "is_total", "metric", "nominal_date", "payer_table", "per_year_factor",
     "run_length", "service_name", "stats", "summary_table", "sweep_table", "tables", "verdict",
     "verdict_of", "warnings", "words",

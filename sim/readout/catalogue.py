@@ -139,12 +139,17 @@ _ENTRIES = (
        mode="money",
        definition="Public cost of the care modelled (NHS, council and pooled budget); "
                   "self-funded care is not counted.", source=_COSTS),
+    # A partner's booked cost is before its contribution to the pooled budget: a fall may be
+    # spending moved into the pool, so it is not judged alone; its net cash change after the
+    # pool (sim.readout.money) is what a finance director reads.
     _m("cost_nhs", "money", "for the NHS", "cost to the NHS", total=True, plural=False,
-       mode="money", definition="Cost booked to the NHS.", source=_COSTS),
-    _m("cost_local_authority", "money", "for the council", "cost to the council", total=True,
-       plural=False, mode="money",
-       definition="Cost booked to the council (local authority), before any pooled budget.",
+       mode="money", better=None,
+       definition="Cost booked to the NHS, before its contribution to the pooled budget.",
        source=_COSTS),
+    _m("cost_local_authority", "money", "for the council", "cost to the council", total=True,
+       plural=False, mode="money", better=None,
+       definition="Cost booked to the council (local authority), before its contribution to "
+                  "the pooled budget.", source=_COSTS),
     # Money moving into the pooled budget is neither good nor bad in itself (the total and
     # each partner's share tell that): it has no better direction.
     _m("cost_pooled", "money", "from the pooled budget", "cost to the pooled budget",
@@ -323,7 +328,7 @@ class CostSplit:
 
     ``kind`` (fixed: capacity paid for whether used or not; variable: per use) comes from the
     engine's cost table when present. The cash / capacity-released split of a change is a
-    property of a difference, not of a cost, and is computed in ``sim.readout.stats``.
+    property of a difference, not of a cost, and is computed in ``sim.readout.money``.
     """
 
     column: str

@@ -118,7 +118,8 @@ def stress_section(ctx: Ctx, changed: list[Setting], extra: list[Setting]) -> Se
                                                   ("strong", "moderate", "weak")) + ".",
          "docs/parameters.md"),
         ("3.2", "Data", "Pre-processing", "Published figures used as given; blank capacities "
-         "scaled per 50,000 people aged 65+; price years not uplifted.", doc(3)),
+         "scaled per 50,000 people aged 65+; every cost uplifted to "
+         f"{bp.costs.price_year} prices with the HM Treasury GDP deflator.", doc(3)),
         ("3.3", "Data", "Input parameters", "All parameters with unit, range, default, "
          "evidence and source in docs/parameters.md (generated from sim/params.py); those "
          "that differ here are under Assumptions.", "docs/parameters.md"),

@@ -8,12 +8,14 @@ from typing import Any
 import pandas as pd
 
 from ..readout import fmt as F
+from ..readout import money as M
 from ..readout import stats as S
 from ..readout.catalogue import PAYER, SERVICES, service_name
 from ..readout.tables import payer_table
 from . import charts
 from .data import PAYERS, Ctx, doc, join_words, plain_period
-from .model import Figure, Heading, Para, Section, Strong, Table
+from .model import Bullets, Figure, Heading, Para, Section, Strong, Table
+from .summary import money_rich
 
 
 def cost_shift(ctx: Ctx, alt: str) -> dict[str, Any]:
@@ -65,10 +67,16 @@ def cost_shift(ctx: Ctx, alt: str) -> dict[str, Any]:
 def who_pays_section(ctx: Ctx, shifts: dict[str, dict]) -> Section:
     blocks: list[Any] = []
     period = plain_period(ctx)
+    year = M.price_year(ctx.cmp)
     blocks.append(Para((
         f"Public costs {period}, booked to the payer that bears them: the NHS, the council "
         "(local authority) or the pooled budget the two hold together (Better Care Fund, "
-        f"section 75). Self-funded care is not counted. Rules in {doc(3)}."), "note"))
+        "section 75), which the partners fund in set shares: money moved into it is a "
+        "transfer, counted in each partner\u2019s net cost, never a saving. A change splits into "
+        "cash (money that moves) and capacity released (bed and place days freed, valued at "
+        "their fixed cost but still paid for, so not cash unless the capacity is cut). "
+        f"Self-funded care is not counted. {M.money_note(ctx.cmp)} Rules in {doc(3)}."),
+        "note"))
     names = list(ctx.cmp.results)
     one = len(ctx.alts) == 1
     cols = ["Payer", *[f"{n} (baseline)" if n == ctx.base else n for n in names]]
@@ -92,17 +100,46 @@ def who_pays_section(ctx: Ctx, shifts: dict[str, dict]) -> Section:
             row += [change, f"{lo} to {hi}"] if one else [f"{change} ({lo} to {hi})"]
         rows.append(row)
     blocks.append(Table(cols, rows, align=["l"] + ["r"] * (len(cols) - 1),
-                        caption=f"Cost by payer {period} (mean over replications)",
+                        caption=f"Cost by payer {period}, booked to each payer before "
+                                f"contributions to the pooled budget (mean over "
+                                f"replications; {year} prices)",
                         bold_rows={len(rows) - 1}, small=len(names) > 2,
                         widths=[2.2] + [1.2] * (len(cols) - 2) + [1.8]))
     blocks.append(Figure(
         lambda: charts.payer_stacks(names, totals_for_chart, F.gbp),
-        caption="Cost by payer for each scenario. Plain: NHS; diagonal hatching: council; "
-                "dotted: pooled budget.",
+        caption=f"Cost by payer for each scenario, {period} ({year} prices). Plain: NHS; "
+                "diagonal hatching: council; dotted: pooled budget.",
         alt="Horizontal stacked bars of cost by payer for each scenario", width=0.85))
     for alt in ctx.alts:
+        blocks.append(Heading(f"Cash and capacity released: {alt} compared with {ctx.base}"))
+        lines = M.money_sentences(ctx.cmp, alt)
+        blocks.append(Bullets([money_rich(line) for line in lines], style="compact"))
+        blocks.append(frame_table(
+            M.split_frame(ctx.cmp, alt), ["Change " + period, *M.SPLIT_COLUMNS.values()],
+            caption=f"Cash and capacity released {period}, {alt} compared with {ctx.base}, "
+                    f"each with its 95% CI ({year} prices). Own spending plus what a partner "
+                    "pays into the pooled budget is its net cash change; the pool\u2019s own "
+                    "row nets to zero because the partners fund it.",
+            widths=[1.2, 1.8, 1.8, 1.8, 1.8], bold_last=True))
         blocks.append(Heading(f"What moves between payers: {alt} compared with {ctx.base}"))
         blocks.extend(shift_paragraphs(ctx, alt, shifts[alt]))
+    kinds = M.kind_frame(ctx.cmp)
+    blocks.append(Heading("Fixed and variable cost"))
+    blocks.append(frame_table(
+        kinds, ["Payer", "Cost", *kinds.columns],
+        caption=f"Fixed cost (capacity paid for whether used or not) and variable cost (per "
+                f"use) by payer {period}, with each change and its 95% CI ({year} prices)",
+        widths=[1.2, 2.2, *[1.0] * len(names), *[1.9] * len(ctx.alts)], repeat_first=False))
+    if M.multi_year(ctx.cmp):
+        years = M.year_frame(ctx.cmp)
+        blocks.append(Heading("Year by year"))
+        blocks.append(frame_table(
+            years, ["Year", *years.columns],
+            caption=f"Cost to all public payers in each year of the run and over the whole "
+                    f"run, undiscounted and discounted at the HM Treasury Green Book rate "
+                    f"(year 1 undiscounted); set-up costs of levers fall in year 1 ({year} "
+                    "prices). Year rows are the years as they fall, not scaled to a year.",
+            widths=[1.6, *[1.0] * len(years.columns)], bold_last=True))
     # Services whose cost hardly moves would only add empty rows to the chart.
     services: list[str] = []
     for alt in ctx.alts:
@@ -133,7 +170,8 @@ def who_pays_section(ctx: Ctx, shifts: dict[str, dict]) -> Section:
         blocks.append(Figure(
             lambda: charts.cost_changes([service_name(s) for s in order], changes,
                                         lambda v: F.gbp_axis(v, signed=True)),
-            caption="Change in cost by service and payer (mean over replications); services "
+            caption=f"Change in cost by service and payer {period} (mean over replications; "
+                    f"{year} prices); services "
                     "whose cost hardly changes are left out. Left of the line: spending "
                     "falls. Plain: NHS; diagonal hatching: council; dotted: pooled budget.",
             alt="Horizontal bars of the change in cost by service, one bar per payer"))
@@ -155,29 +193,9 @@ def shift_paragraphs(ctx: Ctx, alt: str, shift: dict) -> list[Para]:
         out.append(Para((Strong(f"Shift between payers ({period}). "), "; ".join(bits) +
                          ". This changes who pays, not how much is spent: it is not a saving "
                          "to the system.")))
-        pooled = ctx.diff(alt, "cost_pooled")
-        into_pooled = {frm: v for (frm, to), v in moves.items() if to == "pooled"}
-        if into_pooled and pooled["difference"] > 0:
-            total_in = sum(into_pooled.values())
-            nets = []
-            for payer in ("local_authority", "nhs"):
-                share = into_pooled.get(payer, 0.0) / total_in
-                d = ctx.diff(alt, PAYER[payer].metric)["difference"]
-                nets.append((payer, share, d + share * pooled["difference"],
-                             d + pooled["difference"]))
-            def change(x: float) -> str:
-                return f"a {'rise' if x > 0 else 'fall'} of {F.gbp(x)}"
-
-            text = ("The model does not say who funds the pooled budget. If each partner funds "
-                    "it in proportion to the spending it moved in (" +
-                    ", ".join(f"{PAYER[p].subject.replace('the ', '')} {F.pct(sh, 0)}"
-                              for p, sh, _n, _x in nets) + "), the net change is " +
-                    " and ".join(f"{change(n)} for {PAYER[p].subject}"
-                                 for p, _s, n, _x in nets) + ". At the extremes: " +
-                    "; ".join(f"if {PAYER[p].subject} funded all of it, {change(x)} for "
-                              f"{PAYER[p].subject}"
-                              for p, _s, _n, x in nets) + ".")
-            out.append(Para((text,)))
+        out.append(Para(("Each partner\u2019s contribution to the pool is set by the pooled "
+                         "budget lever; its net change is under Cash and capacity released "
+                         "above.",)))
     else:
         out.append(Para((Strong("Shift between payers. "), "No spending moves between payers "
                          "beyond small changes within the noise of the runs.")))
@@ -221,4 +239,21 @@ def service_table(ctx: Ctx, alt: str, shift: dict) -> Table:
     return Table(["Service", "Payer", ctx.base, alt, "Change", "95% CI"], rows,
                  align=["l", "l", "r", "r", "r", "r"], widths=[2.5, 1.2, 1.0, 1.0, 1.0, 1.7],
                  caption=f"Cost by service and payer, {alt} compared with {ctx.base} "
-                         f"({plain_period(ctx)})", small=True)
+                         f"({plain_period(ctx)}; {M.price_year(ctx.cmp)} prices)", small=True)
+
+
+def frame_table(frame: pd.DataFrame, columns: list[str], caption: str, widths: list[float],
+                bold_last: bool = False, repeat_first: bool = True) -> Table:
+    """A formatted readout frame laid out as a report table, index first."""
+    rows: list[list[Any]] = []
+    previous = None
+    for idx, values in frame.iterrows():
+        keys = [str(k) for k in (idx if isinstance(idx, tuple) else (idx,))]
+        first = keys[0]
+        if not repeat_first and first == previous:
+            keys[0] = ""  # a payer's second row: its name is on the row above
+        previous = first
+        rows.append([*keys, *[str(v) for v in values]])
+    return Table(columns, rows, align=["l"] * (len(columns) - len(frame.columns))
+                 + ["r"] * len(frame.columns), widths=widths, caption=caption,
+                 bold_rows={len(rows) - 1} if bold_last and rows else set(), small=True)

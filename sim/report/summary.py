@@ -7,7 +7,8 @@ from typing import Any
 
 from ..params import UncertainEffect
 from ..readout import fmt as F
-from ..readout.catalogue import BOARD_HEADLINES, PAYER, PAYERS, Metric, metric
+from ..readout.catalogue import BOARD_HEADLINES, Metric, metric
+from ..readout.money import price_year
 from ..readout.verdict import VERDICTS, verdict, warnings
 from .data import Ctx, Setting, doc, effect_label, outside_targets
 from .model import Bullets, Heading, Num, Para, Rich, Section, Strong, rich
@@ -170,7 +171,8 @@ def summary_section(ctx: Ctx, changed: list[Setting], extra: list[Setting],
         ", the baseline. Each was simulated for ", pop, ", over ", length, ", ", rep_n,
         " times with the same random numbers (seed ", seed, "), so each difference below is "
         "taken replication by replication. Totals are shown per year, whatever the length "
-        "of the run."), "lead"))
+        "of the run, and money in ", Num(price_year(cmp), math.nan, "meta:price_year"),
+        " prices."), "lead"))
     for w in warnings(cmp):
         blocks.append(Para((Strong("Warning: gridlock. "), w.text), "warning"))
     blocks.append(Bullets(descr, style="compact"))
@@ -207,51 +209,26 @@ def summary_section(ctx: Ctx, changed: list[Setting], extra: list[Setting],
     return Section("summary", "Summary", blocks), headline_data
 
 
+def money_rich(line) -> Rich:
+    """A readout money sentence with each of its numbers marked by its source."""
+    from ..readout.money import Fig
+
+    return tuple(Num(p.text, p.value, f"money:{line.scenario}:{line.row_key}:{p.field}")
+                 if isinstance(p, Fig) else p for p in line.parts)
+
+
 def who_pays_sentence(ctx: Ctx, alt: str, shift: dict) -> Rich:
-    parts: list[Any] = ["Who pays: "]
-    payer_bits = []
-    for p in PAYERS:
-        if (alt, p.metric) not in ctx.diffs.index:
-            continue
-        row = ctx.diff(alt, p.metric)
-        if row["baseline_mean"] == 0 and row["scenario_mean"] == 0:
-            continue
-        src = f"diff:{alt}:{p.metric}"
-        scale = F.money_scale([row["difference"], row["ci_low"], row["ci_high"]])
-        d = row["difference"]
-        amount = Num(F.gbp(d, scale), d, f"{src}:difference")
-        lo, hi = row["ci_low"], row["ci_high"]
-        word = "more" if d > 0 else "less"
-        code = verdict(p.metric, d, row["ci_low"], row["ci_high"])
-        if code not in ("unclear", "same"):
-            near, far = ((lo, "ci_low"), (hi, "ci_high"))
-            if abs(lo) > abs(hi):
-                near, far = far, near
-            ci = (" (95% CI ", Num(F.gbp(near[0], scale), near[0], f"{src}:{near[1]}"), " to ",
-                  Num(F.gbp(far[0], scale), far[0], f"{src}:{far[1]}"), ")")
-            payer_bits.append((p.subject, " pays ", amount, f" {word}", *ci))
-        elif F.missing(lo):
-            payer_bits.append((p.subject, " pays ", amount, f" {word}"))
-        elif d == 0 and lo == 0 and hi == 0:
-            payer_bits.append((p.subject, " pays the same"))
-        else:
-            payer_bits.append((p.subject, " shows no clear change (best estimate ",
-                               amount, f" {word}; 95% CI from ",
-                               Num(F.gbp(lo, scale), lo, f"{src}:ci_low"), " less to ",
-                               Num(F.gbp(hi, scale), hi, f"{src}:ci_high"), " more)"))
-    for i, bit in enumerate(payer_bits):
-        if i:
-            parts.append(", " if i < len(payer_bits) - 1 else " and ")
-        parts.extend(bit)
-    parts.extend([" ", *ctx.period(), "."])
-    moves = shift["moves"]
-    if moves:
-        frm = sorted({m[0] for m in moves})
-        to = sorted({m[1] for m in moves})
-        parts.append(" Part of this is spending moved from " +
-                     " and ".join(PAYER[k].subject for k in frm) + " to " +
-                     " and ".join(PAYER[k].subject for k in to) +
-                     ": a change in who pays, not a saving (see Who pays, who saves).")
+    """Each partner's net cash change after its pooled budget contribution, the capacity
+    released apart from cash, and the total: as the readout states them."""
+    from ..readout.money import money_sentences
+
+    year = price_year(ctx.cmp)
+    parts: list[Any] = ["Who pays (", Num(year, math.nan, "meta:price_year"), " prices): "]
+    for i, line in enumerate(money_sentences(ctx.cmp, alt, brief=True)):
+        parts.extend([" " if i else "", *money_rich(line)])
+    if shift["moves"]:
+        parts.append(" Money moved into the pooled budget is counted in each partner\u2019s "
+                     "net: a change in who pays, not a saving (see Who pays, who saves).")
     return tuple(parts)
 
 
@@ -316,7 +293,8 @@ def limits(ctx: Ctx, changed: list[Setting], extra: list[Setting],
         out.append((Strong("Gridlock. "), f"{w.replications} of {w.of} replications of "
                     f"{w.scenario} passed the gridlock threshold and are included: read its "
                     "figures as a system that has broken down (see the warning above)."))
-    out.append((Strong("Not in the model. "), "Self-funded care, workforce supply, price "
-                "changes (costs are in the price years of their sources) and the split of the "
-                f"pooled budget between its partners ({doc(3)}, {doc(7)})."))
+    out.append((Strong("Not in the model. "), "Self-funded care as a public cost (it is "
+                "counted in activity), workforce supply and price changes over the run (every "
+                "cost is in one price year, uplifted with the GDP deflator) "
+                f"({doc(3)}, {doc(7)})."))
     return out
