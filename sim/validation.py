@@ -38,6 +38,9 @@ NUMERIC = ("published", "low", "high", "fix_issue")
 # taken among the same three (see the targets file).
 CAPACITY_REASONS = {"home_care": "reablement / home care",
                     "intermediate_care": "intermediate care", "care_home": "care home"}
+# Hospital-internal reasons plus equipment and housing, as the published share groups them.
+INTERNAL_EQUIPMENT_REASONS = ("medical or therapy review", "medicines to take home", "transport",
+                              "housing", "equipment")
 PATHWAYS = {"p0": "pathway_P0", "p1": "pathway_P1", "p2": "pathway_P2",
             "p3_new": "pathway_P3", "p3_back": "pathway_P3_back"}
 # The targets the model produces today (model_quantities); any other target is reported as
@@ -47,7 +50,8 @@ MODELLED = frozenset({
     "los_over_21d_bed_day_share", "readmission_share", "deaths_per_1000",
     "in_hospital_death_share", "nctr_per_100k", "care_home_admissions_per_100k",
     "nctr_mean_wait", "acute_occupancy", "ascof_2b1", "ascof_2b2", "ascof_2d",
-    "council_spend_gross_per_head", "care_home_occupancy",
+    "council_spend_gross_per_head", "care_home_occupancy", "dta_over_12h_share",
+    "delay_share_internal_equipment",
     *(f"pathway_{k}_share" for k in PATHWAYS), *(f"delay_share_{k}" for k in CAPACITY_REASONS),
 })
 
@@ -133,9 +137,14 @@ def model_quantities(res) -> pd.DataFrame:
         out[f"pathway_{key}_share"] = k[col] / discharges
     for key, reason in CAPACITY_REASONS.items():
         out[f"delay_share_{key}"] = shares.get(reason)
-    if not res.daily.empty and p.care_home.beds:
-        occupied = res.daily.groupby("replication")["care_home_occupied"].mean()
-        out["care_home_occupancy"] = occupied / p.care_home.beds
+    out["dta_over_12h_share"] = k["dta_12h_waits"] / k["emergency_admissions"]
+    by_reason = res.delays_by_reason.pivot_table(index="replication", columns="reason",
+                                                 values="delayed_days", aggfunc="sum")
+    internal = by_reason.reindex(columns=list(INTERNAL_EQUIPMENT_REASONS), fill_value=0.0)
+    out["delay_share_internal_equipment"] = (
+        internal.sum(axis=1) / by_reason.sum(axis=1).replace(0.0, np.nan))
+    if not res.daily.empty and "care_home_occupancy" in res.daily:
+        out["care_home_occupancy"] = res.daily.groupby("replication")["care_home_occupancy"].mean()
     return out
 
 
