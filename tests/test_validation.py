@@ -42,7 +42,7 @@ MISSES_TODAY = {
     "pathway_p1_share", "pathway_p2_share", "pathway_p3_new_share", "pathway_p3_back_share",
     "care_home_admissions_per_100k", "delay_share_care_home", "acute_occupancy",
     "care_home_occupancy", "ascof_2b1", "ascof_2b2", "ascof_2d",
-    "council_spend_gross_per_head",
+    "council_spend_gross_per_head", "delay_share_intermediate_care", "dta_over_12h_share",
 }
 SIZE = ["population.size=20000"]
 SEED = 2026
