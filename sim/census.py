@@ -88,12 +88,13 @@ def population_params(p: Params) -> Params:
     if c is None or c.care_home_residents is None:
         return p
     n = p.population.projected_size
-    if c.care_home_residents > p.care_home.beds:
+    beds = p.resolved().care_home.beds  # a blank capacity counts at the size it runs with
+    if c.care_home_residents > beds:
         raise ConfigError(
             f"census.care_home_residents = {c.care_home_residents}: more than the "
-            f"{p.care_home.beds} care-home beds (care_home.beds)",
+            f"{beds} care-home beds (care_home.beds)",
             [("census.care_home_residents", c.care_home_residents,
-              f"at most care_home.beds = {p.care_home.beds}")])
+              f"at most care_home.beds = {beds}")])
     population = p.population.model_copy(
         update={"care_home_share": min(1.0, c.care_home_residents / n)})
     return p.model_copy(update={"population": population})
@@ -112,9 +113,10 @@ def check_fits(p: Params) -> None:
         ("census.in_treatment_by_days + ready_to_leave_*", c.in_acute(), "acute.beds",
          p.acute.beds),
         ("census.in_reablement", c.in_reablement, "reablement.slots", p.reablement.slots),
-        ("census.in_intermediate_care + in_interim_beds",
-         c.in_intermediate_care + c.in_interim_beds, "intermediate_care.beds",
+        ("census.in_intermediate_care", c.in_intermediate_care, "intermediate_care.beds",
          p.intermediate_care.beds),
+        ("census.in_interim_beds", c.in_interim_beds, "intermediate_care.interim_beds",
+         p.intermediate_care.interim_beds),
     )
     for field, value, cap_name, cap in checks:
         if value > cap:
@@ -255,11 +257,19 @@ def seed_census(m: Model, start: StartingPopulation, crisis_rates: np.ndarray) -
         m.community.schedule(person)
 
     ic = m.p.intermediate_care
-    for person in pick.take(c.in_intermediate_care + c.in_interim_beds, frail=True):
+    for person in pick.take(c.in_intermediate_care, frail=True):
         m.leave_community(person)
         m.intermediate_care.beds.take_now()
         remaining = stationary_residual(gen, ic.stay_mean_days, 0.5)
         m.intermediate_care.resume(person, remaining)
+
+    # Interim beds are their own pool (pathway 3 discharge to assess), so a census of them
+    # fills that pool, not the rehabilitation beds.
+    for person in pick.take(c.in_interim_beds, frail=True):
+        m.leave_community(person)
+        m.intermediate_care.interim.take_now()
+        remaining = stationary_residual(gen, ic.interim_stay_days, 0.5)
+        m.intermediate_care.resume_interim(person, remaining)
 
     for person in pick.take(c.home_care_waiting, independent=True):
         m.leave_community(person)
@@ -407,6 +417,7 @@ class CensusWatch:
             **{f: ready[k] for k, f in enumerate(READY_FIELDS)},
             in_reablement=int(round(m.reablement.slots.in_use)),
             in_intermediate_care=int(round(m.intermediate_care.beds.in_use)),
+            in_interim_beds=int(round(m.intermediate_care.interim.in_use)),
             home_care_waiting=waiting_hc,
             care_home_residents=int(round(m.care_home.occupied)),
             waiting_in_ae=int(round(m.loc[ED].level)),

@@ -324,8 +324,10 @@ class Model:
             self.initial_people = n
             for person in start.residents:
                 self.care_home.start_census(person)
+            # A census gives today's home-care waiting list; clients drawn beyond the hours
+            # would add a second, invented list that no warm-up has cleared.
             for person in start.home_care_clients:
-                self.home_care.start_census(person)
+                self.home_care.start_census(person, overflow_waits=p.census is None)
             crisis_rates = self.community.starting_crisis_rates(start)
             self.community.enrol(self.people, crisis_rates, start.conditions)
             self.key_workers.add(0.0, sum(1 for q in self.people if q.key_worker))

@@ -1557,8 +1557,7 @@ class Census(Block):
     in_interim_beds: int = param(
         0, unit="people", ge=0, le=1_000_000,
         description="People in interim (discharge-to-assess) care-home beds awaiting a "
-        "long-term placement; placed in intermediate care beds when the model has no interim "
-        "pool.",
+        "long-term placement; they fill the interim bed pool (intermediate_care.interim_beds).",
         source="the area's brokerage records", evidence="strong",
     )
     home_care_waiting: int = param(

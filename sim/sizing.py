@@ -52,7 +52,8 @@ class Service:
 
     def get(self, p: Params) -> float:
         block, name = self.path.split(".")
-        return float(getattr(getattr(p, block), name))
+        # A blank capacity follows the population size: read it as the run would fill it.
+        return float(getattr(getattr(p.resolved(), block), name))
 
     def set(self, p: Params, value: float) -> Params:
         block, name = self.path.split(".")

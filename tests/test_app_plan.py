@@ -36,7 +36,7 @@ def test_plan_page_gives_the_capacity_in_words_with_curve_and_rule():
     at = _plan_page()
     assert any("met in at least 90% of the replications" in m.value for m in at.markdown)
     _number(at, "Look from").set_value(1.0)
-    _number(at, "up to").set_value(12.0).run()
+    _number(at, "up to").set_value(24.0).run()
     at.button(key="plan_run_button").click().run()
     assert not at.exception, at.exception
     result = at.session_state["plan_result"]

@@ -73,13 +73,14 @@ def test_census_start_places_everybody_on_day_zero_without_warm_up():
     model.check_invariants()
     day0 = model.rec.daily[0]
     # Beds are free, so the two waiting in A&E are admitted at once.
-    assert census.in_acute() + 2 < p.acute.beds
+    assert census.in_acute() + 2 < p.resolved().acute.beds
     assert day0["acute_occupied"] == census.in_acute() + 2
     assert day0["delayed_patients"] == 11
     # Patients ready to leave who waited past their assessments take their place at once
     # (held while they wait for the transfer day).
     assert 6 <= day0["reablement_in_use"] <= 6 + 6
-    assert day0["intermediate_care_in_use"] == 7
+    assert day0["intermediate_care_in_use"] == 5
+    assert day0["interim_beds_in_use"] >= 2
     assert day0["care_home_occupied"] == 300
     assert day0["home_care_waiting"] >= 7
     assert "no warm-up" in start_note(p) and "27 November 2026" in start_note(p)
@@ -112,7 +113,7 @@ def test_census_start_agrees_with_a_run_warmed_up_to_the_same_state():
         model.run()
         warm.append(_mean_series(model.rec.daily, keys))
         census = watch.census
-        assert census.in_acute() > 0.6 * p.acute.beds  # a full ward to start from
+        assert census.in_acute() > 0.6 * p.resolved().acute.beds  # a full ward to start from
         from_census = p.model_copy(update={"census": census, "run": same_day})
         started.append(_mean_series(run_replication(from_census, 23, r).daily, keys))
         empty = p.model_copy(update={"run": same_day.model_copy(update={"warmup_days": 0})})

@@ -44,13 +44,18 @@ class HomeCare:
         person.package_hours = 0.0
         self.m.rec.count("home_care_packages_ended", self.m.env.now)
 
-    def start_census(self, person: Person) -> None:
+    def start_census(self, person: Person, overflow_waits: bool = True) -> None:
+        """A starting client takes their hours; with none free they wait, unless the run
+        starts from a census (``overflow_waits=False``), whose own waiting list is the
+        only one: the drawn client then has no package yet."""
         person.package_hours = self.new_package_hours(person)
         if self.hours.can_take(person.package_hours):
             self.hours.take_now(person.package_hours)
             person.holds_package = True
-        else:
+        elif overflow_waits:
             self.refer_from_community(person, hours=person.package_hours)
+        else:
+            person.care = INDEPENDENT
 
     def refer_from_community(self, person: Person, hours: float | None = None,
                              counted: bool = True) -> None:

@@ -79,6 +79,12 @@ class IntermediateCare:
         self.m.move(person, INTERMEDIATE_CARE)
         self.m.env.process(self._stay(person, 0, d2a=False, stay=remaining))
 
+    def resume_interim(self, person: Person, remaining: float) -> None:
+        """A census start: the interim bed is held and ``remaining`` days of the assessment
+        period are left."""
+        self.m.move(person, INTERMEDIATE_CARE)
+        self.m.env.process(self._interim(person, stay=remaining))
+
     def _stay(self, person: Person, need: int, d2a: bool, stay: float | None = None):
         from .discharge import P1, P3
 
@@ -102,7 +108,7 @@ class IntermediateCare:
             service = None
         yield from self._leave(person, self.beds, exit_need, service)
 
-    def _interim(self, person: Person):
+    def _interim(self, person: Person, stay: float | None = None):
         """Assess, screen for CHC and choose while in the interim bed; some go home."""
         from .discharge import P1, P3
 
@@ -110,7 +116,7 @@ class IntermediateCare:
         dis = m.discharge
         yield from dis.social_work_assessment(person)
         done = yield from self._rehabilitate(person, self.interim, self.ic.interim_stay_days,
-                                             self.ic.interim_function_recovery_share)
+                                             self.ic.interim_function_recovery_share, stay)
         if not done:
             return
         now = m.env.now

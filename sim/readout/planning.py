@@ -125,7 +125,10 @@ def monthly(res, scenario: str | None = None) -> pd.DataFrame:
             if m.kind == "level":
                 values = wide.loc[a:b - 1].mean(axis=0)
             else:
-                start = wide.loc[a]
+                # Running totals count from the start of the results period, so the first
+                # month starts from zero: what happens at time 0 (a census's A&E patients
+                # admitted at once) is already in the day-0 row and would otherwise be lost.
+                start = wide.loc[a] if a > 0 else wide.loc[a] * 0.0
                 if b in wide.index:
                     end = wide.loc[b]
                 elif m.total in kpis.columns:
