@@ -123,4 +123,7 @@ def test_census_start_agrees_with_a_run_warmed_up_to_the_same_state():
         a, b = warm[:, j], started[:, j]
         gap = abs(a.mean() - b.mean())
         assert gap <= tolerance[key] * a.mean(), (key, a.mean(), b.mean())
-        assert abs(a.mean() - cold[:, j].mean()) > 1.5 * gap, (key, cold[:, j].mean())
+        if key == "acute_occupied":
+            # The check has power: a cold start is far from the warmed-up ward. (Its delayed
+            # census is not a contrast: the starting home-care backlog fills it in weeks.)
+            assert abs(a.mean() - cold[:, j].mean()) > 1.5 * gap, (key, cold[:, j].mean())
