@@ -227,3 +227,13 @@ def test_growth_follows_the_projection_by_age_band():
     growth = (means[-1][0] / means[0][0]) ** 0.5 - 1
     assert 0.035 < growth < 0.065
     assert means[-1][1][2] > means[0][1][2]  # the 85+ share rises
+
+
+def test_occupancy_counts_beds_closed_while_occupied_until_their_patient_leaves():
+    # Half the beds close in winter while every bed is full: the patients stay until they
+    # leave, so those beds are still in service and occupancy cannot pass 1.
+    _, out = run(["acute.beds=8", "escalation.beds=0",
+                  "acute.calendar=[{start_day: 244, end_day: 365, scale: 0.5}]"])
+    occupancy = out.kpis["acute_occupancy"]
+    assert 0.95 < occupancy <= 1.0
+    assert min(r["acute_capacity"] for r in out.daily) == 4
