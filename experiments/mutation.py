@@ -58,7 +58,8 @@ FAULTS = (
     Fault("seven_day_off_for_transfers",
           "seven-day working stops acting on transfers out of hospital",
           "sim/pathways/discharge.py",
-          "        if m.policy.seven_day:\n            return\n        t = m.cal.next_working_time",
+          "        if m.policy.seven_day and not care_home:\n            return\n"
+          "        t = m.cal.next_working_time",
           "        if False:\n            return\n        t = m.cal.next_working_time",
           ("tests/test_transfers_and_payers.py", "tests/test_face_validity.py")),
     Fault("home_first_zero_delay",

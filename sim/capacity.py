@@ -77,7 +77,7 @@ def follow(m: Model, pool: Pool, base: float, calendar) -> None:
 def track(m: Model, pool: Pool) -> None:
     if pool.capacity_tracker is None:
         pool.capacity_tracker = m.rec.tracker(f"{pool.name}_capacity")
-        pool.capacity_tracker.add(m.env.now, pool.capacity)
+        pool._track_capacity()
 
 
 class Escalation:

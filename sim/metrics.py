@@ -202,10 +202,13 @@ def compute_kpis(m: Model) -> dict[str, float]:
 
 
 def _occupancy(m: Model, bed_days: float, span: float) -> float:
-    """Bed days used over bed days available (core and open escalation beds)."""
+    """Bed days used over bed days in service (core and open escalation beds, and beds
+    closed while still occupied until their patient leaves), so never above 1."""
     tracker = m.hospital.beds.capacity_tracker
     available = tracker.area if tracker is not None else span * m.p.acute.beds
-    return bed_days / available if available > 0 else math.nan
+    # min(): the two integrals are summed in different orders, so a full ward can round
+    # to a hair above 1.
+    return min(bed_days / available, 1.0) if available > 0 else math.nan
 
 
 def front_door_kpis(m: Model) -> dict[str, float]:

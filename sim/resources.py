@@ -84,19 +84,30 @@ class Pool:
         """Change the capacity now (a calendar, escalation). Units in use above a lowered
         capacity stay until released; nobody new is granted until there is room."""
         capacity = float(capacity)
-        if self.capacity_tracker is not None:
-            self.capacity_tracker.add(self.env.now, capacity - self.capacity)
         self.capacity = capacity
+        self._track_capacity()
         # The tracker's bound is the highest capacity the pool has had.
         if capacity > self.tracker.capacity:
             self.tracker.capacity = capacity
         self._serve()
+
+    def _track_capacity(self) -> None:
+        """Track the units in service: a unit closed while still in use (a ward shut, an
+        escalation bed stood down) stays in service until its occupant leaves, so use can
+        never exceed the capacity tracked."""
+        t = self.capacity_tracker
+        if t is not None:
+            held = self.capacity if self.capacity >= self.in_use else self.in_use
+            if held != t.level:
+                t.add(self.env.now, held - t.level)
 
     def release(self, amount: float = 1.0) -> None:
         self.in_use -= amount
         if self.in_use < 1e-9:
             self.in_use = 0.0
         self.tracker.add(self.env.now, -amount)
+        if self.capacity_tracker is not None and self.capacity_tracker.level > self.capacity:
+            self._track_capacity()
         self._serve()
 
     def _grant(self, amount: float) -> None:

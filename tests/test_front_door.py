@@ -22,6 +22,12 @@ from sim.rng import Streams, replication_seed
 SMALL = ["population.size=3000", "run.warmup_days=30", "run.days=365"]
 
 
+def _cost(out, service, payer):
+    """Fixed and variable cost of one service to one payer, over every year of the run."""
+    return sum(v for (s, pay, _kind, _year), v in out.costs.items()
+               if s == service and pay == payer)
+
+
 def run(overrides, scenario="fragmented", rep=0):
     p = load_scenario(scenario, overrides=[*SMALL, *overrides])
     return p, run_replication(p, 7, rep)
@@ -39,6 +45,7 @@ def test_every_capacity_follows_its_calendar_exactly_on_the_daily_series():
     ]
     overrides = [f"{block}.calendar={rows}" for block, _, rows in cal]
     p, out = run([*overrides, "escalation.beds=0"])
+    p = p.resolved()  # blank capacities follow the population size
     warm, doy = p.run.warmup_days, p.run.start_day_of_year
     bases = {"reablement": p.reablement.slots, "intermediate_care": p.intermediate_care.beds,
              "home_care": p.home_care.hours_per_week, "care_home": p.care_home.beds,
@@ -77,7 +84,7 @@ def test_escalation_beds_open_under_pressure_in_winter_only_and_close_again():
     # They close: at the end of the plan, whatever the pressure.
     assert (np.diff(opened) < 0).any()
     assert out.kpis["escalation_bed_days"] == pytest.approx(opened.sum(), rel=0.02)
-    assert out.costs.get(("escalation_beds", "nhs"), 0) > 0
+    assert _cost(out, "escalation_beds", "nhs") > 0
 
 
 def test_escalation_closes_when_occupancy_falls():
@@ -98,7 +105,7 @@ def test_the_decision_to_admit_is_the_admission_bed_or_no_bed():
     assert k["dta_12h_waits"] > 0.3 * k["emergency_admissions"]
     assert k["dta_wait_hours_mean"] > 24
     assert k["deaths_waiting_ae"] > 0
-    assert out.costs[("a_and_e", "nhs")] > k["ae_attendances"] * 148 * 1.01
+    assert _cost(out, "a_and_e", "nhs") > k["ae_attendances"] * 148 * 1.01
 
 
 def test_dta_waits_are_short_when_beds_are_plentiful():
@@ -220,3 +227,13 @@ def test_growth_follows_the_projection_by_age_band():
     growth = (means[-1][0] / means[0][0]) ** 0.5 - 1
     assert 0.035 < growth < 0.065
     assert means[-1][1][2] > means[0][1][2]  # the 85+ share rises
+
+
+def test_occupancy_counts_beds_closed_while_occupied_until_their_patient_leaves():
+    # Half the beds close in winter while every bed is full: the patients stay until they
+    # leave, so those beds are still in service and occupancy cannot pass 1.
+    _, out = run(["acute.beds=8", "escalation.beds=0",
+                  "acute.calendar=[{start_day: 244, end_day: 365, scale: 0.5}]"])
+    occupancy = out.kpis["acute_occupancy"]
+    assert 0.95 < occupancy <= 1.0
+    assert min(r["acute_capacity"] for r in out.daily) == 4

@@ -110,10 +110,11 @@ def service_cost(cmp, scenario, service):
 
 
 def test_key_worker_costs_staff_and_its_admission_effect_is_uncertain(diff, cmp):
-    # 3% of 20,000 people at the staff cost a year each while alive, booked to the NHS: at
-    # most that, less as the high-risk people chosen die during the run.
+    # 3% of 20,000 people at the staff cost a year each, booked to the NHS. The risk register
+    # is refreshed (people who become high-risk are enrolled as others die) and the population
+    # is stationary, so the caseload stays near 3% of the people alive, not below it.
     cap = 0.03 * 20_000 * cmp.results["key_worker"].params.levers.key_worker_cost_per_person_year
-    assert 0.6 * cap < service_cost(cmp, "key_worker", "key_worker") <= cap
+    assert 0.8 * cap < service_cost(cmp, "key_worker", "key_worker") <= 1.15 * cap
     assert service_cost(cmp, "fragmented", "key_worker") == 0
     # The admission effect is drawn per replication around zero: differences vary in sign
     # or size across replications instead of being one fixed shift.
@@ -131,7 +132,7 @@ def test_better_care_fund_moves_money_into_reablement(diff, cmp):
     higher(diff, "better_care_fund", "cost_pooled")
     assert (reason_delta(cmp, "better_care_fund", "funding decision").mean() < 0)
     # A third more places than this population's default, whatever its size.
-    frag = cmp.results["fragmented"].params.reablement.slots
+    frag = cmp.results["fragmented"].params.resolved().reablement.slots
     assert cmp.results["better_care_fund"].daily["reablement_in_use"].max() > frag
 
 

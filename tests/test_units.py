@@ -162,7 +162,10 @@ def test_recorder_counts_delays_overlaps_and_costs_in_the_window():
     rec.cost("acute", "nhs", 100.0, 15.0)
     rec.cost("acute", "nhs", 100.0, 25.0)
     rec.cost("acute", "nhs", 0.0, 15.0)
-    assert dict(rec.costs) == {("acute", "nhs"): 100.0}
+    # Costs are kept by (service, payer, kind, year); year 0 starts with the window.
+    assert dict(rec.costs) == {("acute", "nhs", "variable", 0): 100.0}
+    rec.cost("acute", "nhs", 50.0, 19.0, kind="fixed")
+    assert rec.costs[("acute", "nhs", "fixed", 0)] == 50.0
     assert rec.tracker("x") is rec.tracker("x")
 
 
