@@ -133,9 +133,11 @@ def model_quantities(res) -> pd.DataFrame:
         out[f"pathway_{key}_share"] = k[col] / discharges
     for key, reason in CAPACITY_REASONS.items():
         out[f"delay_share_{key}"] = shares.get(reason)
-    if not res.daily.empty and p.care_home.beds:
+    # A blank capacity follows the population: read the number the run actually used.
+    beds = p.resolved().care_home.beds
+    if not res.daily.empty and beds:
         occupied = res.daily.groupby("replication")["care_home_occupied"].mean()
-        out["care_home_occupancy"] = occupied / p.care_home.beds
+        out["care_home_occupancy"] = occupied / beds
     return out
 
 
