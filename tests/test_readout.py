@@ -18,8 +18,10 @@ from sim.readout import fmt as F
 from sim.report.model import Table, nums
 
 ROOT = Path(__file__).resolve().parents[1]
-# 120 days, not a year: totals must still read per year on every surface.
-SMALL = ["population.size=3000", "run.days=120", "run.warmup_days=60"]
+# 120 days, not a year: totals must still read per year on every surface. A system this small
+# tips into gridlock on the default 18 beds (a few long decision-to-admit waits are enough):
+# the bed headroom keeps both scenarios working, so the flagged fixture below is the only one.
+SMALL = ["population.size=3000", "run.days=120", "run.warmup_days=60", "acute.beds=48"]
 
 
 @pytest.fixture(scope="module")

@@ -41,8 +41,8 @@ MISSES_TODAY = {
     "los_mean", "los_over_21d_share", "in_hospital_death_share", "pathway_p0_share",
     "pathway_p1_share", "pathway_p2_share", "pathway_p3_new_share", "pathway_p3_back_share",
     "care_home_admissions_per_100k", "delay_share_care_home", "acute_occupancy",
-    "care_home_occupancy", "ascof_2b1", "ascof_2b2", "ascof_2d",
-    "council_spend_gross_per_head", "delay_share_intermediate_care", "dta_over_12h_share",
+    "ascof_2b1", "ascof_2b2", "ascof_2d",
+    "delay_share_intermediate_care", "dta_over_12h_share",
 }
 SIZE = ["population.size=20000"]
 SEED = 2026

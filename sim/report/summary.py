@@ -17,6 +17,21 @@ from .model import Bullets, Heading, Num, Para, Rich, Section, Strong, rich
 # ------------------------------------------------------------------------------------------
 # Plain-words effects
 # ------------------------------------------------------------------------------------------
+def _gridlock_warning(ws: list) -> str | None:
+    """One warning for every gridlocked scenario: one paragraph per scenario pushed the
+    summary past its single page when the baseline and the alternative both tipped."""
+    if not ws:
+        return None
+    if len(ws) == 1:
+        return ws[0].text + " The gridlocked replications are kept in every figure."
+    parts = [f"{w.scenario} ({w.replications} of {w.of} replications"
+             + (f", from day {w.first_day:,.0f})" if w.first_day is not None else ")")
+             for w in ws]
+    return ("In " + ", ".join(parts[:-1]) + " and " + parts[-1] + " the A&E queue for beds "
+            "passed the gridlock threshold: their totals describe broken-down systems (kept in "
+            "every figure), so no change is called better or worse.")
+
+
 def _verb(up: bool, plural: bool) -> str:
     word = "rise" if up else "fall"
     return word if plural else word + "s"
@@ -173,8 +188,9 @@ def summary_section(ctx: Ctx, changed: list[Setting], extra: list[Setting],
         "taken replication by replication. Totals are shown per year, whatever the length "
         "of the run, and money in ", Num(price_year(cmp), math.nan, "meta:price_year"),
         " prices."), "lead"))
-    for w in warnings(cmp):
-        blocks.append(Para((Strong("Warning: gridlock. "), w.text), "warning"))
+    gridlock_text = _gridlock_warning(warnings(cmp))
+    if gridlock_text:
+        blocks.append(Para((Strong("Warning: gridlock. "), gridlock_text), "warning"))
     blocks.append(Bullets(descr, style="compact"))
     for alt in ctx.alts:
         blocks.append(Para(changes_sentence(ctx, alt, changed)))
@@ -289,10 +305,8 @@ def limits(ctx: Ctx, changed: list[Setting], extra: list[Setting],
                     Num(str(partial), float(partial), "run:partial"),
                     " stopped early at the memory cap on the A&E queue; the results use the "
                     "rest."))
-    for w in warnings(ctx.cmp):
-        out.append((Strong("Gridlock. "), f"{w.replications} of {w.of} replications of "
-                    f"{w.scenario} passed the gridlock threshold and are included: read its "
-                    "figures as a system that has broken down (see the warning above)."))
+    # Gridlock is not repeated here: the one warning at the top of the page says which
+    # replications tipped and that they are kept, so the summary stays on its one page.
     out.append((Strong("Not in the model. "), "Self-funded care as a public cost (it is "
                 "counted in activity), workforce supply and price changes over the run (every "
                 "cost is in one price year, uplifted with the GDP deflator) "
