@@ -35,12 +35,32 @@ def _chart(chart: alt.TopLevelMixin) -> None:
     st.altair_chart(chart, width="stretch")
 
 
+def simulated_people(cmp: sim.Comparison) -> str:
+    """People aged 65+ each scenario simulates, after its population growth."""
+    sizes = {n: r.params.population.projected_size for n, r in cmp.results.items()}
+    start = next(iter(cmp.results.values())).params.population.size
+    if len(set(sizes.values())) == 1:
+        size = next(iter(sizes.values()))
+        grown = f" (grown from {start:,})" if size != start else ""
+        return f"{size:,} people aged 65+{grown}"
+    return "people aged 65+: " + ", ".join(f"{n} {s:,}" for n, s in sizes.items()) + (
+        f" (from {start:,} today)")
+
+
 def describe_run(cmp: sim.Comparison) -> str:
     res = next(iter(cmp.results.values()))
     p = res.params
-    return (f"{len(cmp.results)} scenario(s) × {res.replications} replications · "
-            f"{p.population.size:,} people aged 65+ · "
+    count = len(cmp.results)
+    return (f"{count} scenario{'s' if count > 1 else ''} × {res.replications} replications · "
+            f"{simulated_people(cmp)} · "
             f"{ro.run_length(p.run.days, p.run.warmup_days)} · seed {cmp.seed}")
+
+
+def tooltip(metric: str) -> str:
+    """What a measure is and where it comes from: the catalogue's definition and source."""
+    m = ro.metric(metric)
+    better = {"lower": " Lower is better.", "higher": " Higher is better."}.get(m.better, "")
+    return f"{m.definition}{better}\n\nSource: {m.source}."
 
 
 def render_warnings(cmp: sim.Comparison) -> None:
@@ -52,12 +72,20 @@ def render_warnings(cmp: sim.Comparison) -> None:
 # --------------------------------------------------------------------------------------------
 # Headline cards
 # --------------------------------------------------------------------------------------------
-def render_cards(cmp: sim.Comparison, early: bool = False) -> None:
+def render_cards(cmp: sim.Comparison, early: bool = False,
+                 progress: tuple[int, int] | None = None) -> None:
     """One card per key metric for each alternative (or for the baseline if it is alone).
 
-    ``early``: a first look from a few replications, too few for a trustworthy range, so
-    the cards give the average change only and no verdict.
+    ``early``: a first look from one replication, too few for a range, so the cards give
+    the average change only and no verdict. ``progress``: (replications so far, wanted)
+    while a run is still going.
     """
+    if progress is not None:
+        done, total = progress
+        st.info(f"Provisional: {done} of {total} replications of every scenario so far. "
+                + ("Averages only until a second replication has finished."
+                   if early else "The ranges narrow as the others arrive."),
+                icon=":material/hourglass_top:")
     render_warnings(cmp)
     alternatives = [n for n in cmp.results if n != cmp.baseline]
     if not alternatives:
@@ -76,15 +104,13 @@ def render_cards(cmp: sim.Comparison, early: bool = False) -> None:
             colour = "off" if early or row["verdict"] in ("unclear", "same", "changed", "gridlock") else (
                 "inverse" if lower_better else "normal")
             with cols[i % 3].container(border=True):
+                # The title above the number wraps; a metric's own label is cut short.
+                st.markdown(f"**{ro.metric(metric).title}**", help=tooltip(metric))
                 st.metric(
                     ro.metric(metric).title,
                     ro.format_value(metric, row["scenario_mean"]),
                     delta=f"{ro.format_difference(metric, row['difference'])} vs baseline",
-                    delta_color=colour,
-                    help=(f"{cmp.baseline}: {ro.format_value(metric, row['baseline_mean'])}. "
-                          f"{name}: {ro.format_value(metric, row['scenario_mean'])}. "
-                          f"{'Lower' if lower_better else 'Higher'} is better. "
-                          f"{ro.metric(metric).definition}"),
+                    delta_color=colour, label_visibility="collapsed",
                 )
                 if early:
                     text = ro.estimate(metric, row["difference"])
@@ -104,7 +130,9 @@ def _baseline_cards(cmp: sim.Comparison) -> None:
     for i, metric in enumerate(ro.KEY_METRICS):
         row = table.loc[metric]
         with cols[i % 3].container(border=True):
-            st.metric(ro.metric(metric).title, ro.format_value(metric, row["mean"]))
+            st.markdown(f"**{ro.metric(metric).title}**", help=tooltip(metric))
+            st.metric(ro.metric(metric).title, ro.format_value(metric, row["mean"]),
+                      label_visibility="collapsed")
             st.markdown(f"Between {ro.format_value(metric, row['ci_low'])} and "
                         f"{ro.format_value(metric, row['ci_high'])}.")
     st.caption(RANGE_NOTE)

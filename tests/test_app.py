@@ -104,8 +104,10 @@ def test_widgets_change_the_configuration_that_is_run():
     per_50k = widgets.CAPACITIES["acute.beds"][0]
     assert cfg["fragmented"]["acute"]["beds"] == max(1, round(per_50k * 3000 / 50_000))
     # The summary of what the alternative changes lists the edited capacity.
-    changes = [d.value for d in at.dataframe if "Parameter" in d.value.columns]
-    assert any("reablement.slots" in list(d["Parameter"]) for d in changes)
+    # by the planner's name of the setting, not the parameter's identifier.
+    changes = [t.value for t in at.table if t.value.index.name == "Setting"]
+    assert any(widgets.setting_label("reablement.slots") in list(t.index) for t in changes)
+    assert not any("reablement.slots" in list(t.index) for t in changes)
     # An invalid advanced setting is reported and the Run button is disabled.
     at.text_area(key=common.advanced_key("integrated")).set_value("acute.beds=-5").run()
     assert any("acute.beds" in e.value for e in at.error)
@@ -128,9 +130,11 @@ def test_a_run_shows_headline_cards_with_numbers_and_plain_words(ran):
     cmp = at.session_state["comparison"]
     assert set(cmp.results) == {"fragmented", "integrated"}
     assert all(r.replications == 4 for r in cmp.results.values())
-    # Four replications: the first two were shown early, then refined.
+    # Four replications, streamed: the first estimate came after the first round, and each
+    # replication was simulated once.
     meta = at.session_state["comparison_meta"]
     assert meta["first_s"] is not None and meta["total_s"] >= meta["first_s"]
+    assert meta["simulated"] == 8
     # The card's value is the scenario's mean, per year.
     res = cmp.results["integrated"]
     expected = res.kpis["delayed_discharge_days"].mean() * 365 / res.params.run.days
@@ -143,10 +147,19 @@ def test_rerender_and_repeat_runs_use_the_stored_and_cached_results(ran):
     before = at.session_state["comparison"]
     at.run()
     assert at.session_state["comparison"] is before  # a re-render does not re-run
-    run(at)  # the same configuration again: served from the cache
+    run(at)  # the same configuration again: read back, nothing simulated
     meta = at.session_state["comparison_meta"]
-    assert meta["first_s"] is None  # no early pass for a configuration already run
+    assert meta["simulated"] == 0 and meta["first_s"] is None
     assert meta["total_s"] < 2.0
+    assert any("read back from an earlier run" in c.value for c in at.caption)
+    assert not any("under 1 s" in c.value for c in at.caption)
+    # Two more replications: only those are simulated.
+    at.number_input(key="c|replications").set_value(6).run()
+    run(at)
+    assert at.session_state["comparison_meta"]["simulated"] == 4
+    assert at.session_state["comparison"].results["integrated"].replications == 6
+    at.number_input(key="c|replications").set_value(4).run()
+    run(at)
     after = at.session_state["comparison"]
     pd.testing.assert_frame_equal(after.results["integrated"].kpis,
                                   before.results["integrated"].kpis)
@@ -177,7 +190,9 @@ def test_a_failed_run_shows_a_message_and_keeps_the_earlier_results(monkeypatch)
         raise sim.ReplicationError("the engine fell over", scenario="integrated",
                                    replication=1, seed=2026)
 
-    monkeypatch.setattr(sim, "compare", broken)
+    from app_pages import runs
+
+    monkeypatch.setattr(runs, "iter_replications", broken)
     at.number_input(key="c|population").set_value(2100).run()  # a new config: not cached
     run(at)
     assert any("did not finish" in e.value and "replication 1" in e.value for e in at.error)
