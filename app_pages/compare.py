@@ -293,8 +293,8 @@ if pending:
         bar.progress(done / total, text=f"{done} of {total} replications of every scenario "
                      f"done ({runs.fmt_duration(seconds)})")
         with slot.container():
-            st.caption(results.describe_run(cmp))
             results.render_cards(cmp, early=done < 2, progress=(done, total))
+            st.caption(results.describe_run(cmp))
 
     try:
         outcome = runs.stream(pending["config"], pending["seed"], reps, pending["baseline"],
@@ -340,8 +340,8 @@ with slot.container():
             timing = f" · ran in {runs.fmt_duration(meta['total_s'])}"
             if meta.get("first_s") is not None:
                 timing += f" (first estimates after {runs.fmt_duration(meta['first_s'])})"
-        st.caption(results.describe_run(cmp) + timing)
         results.render_cards(cmp)
+        st.caption(results.describe_run(cmp) + timing)
         results.render_details(cmp)
         st.page_link("app_pages/report.py", label="Download the comparison as a report",
                      icon=":material/description:")

@@ -93,31 +93,36 @@ def render_cards(cmp: sim.Comparison, early: bool = False,
         return
     table = ro.headlines(cmp)
     for name in alternatives:
-        st.subheader(f"{name} compared with {cmp.baseline}")
+        st.markdown(f"#### {name} compared with {cmp.baseline}")
         rows = table[table["scenario"] == name].set_index("metric")
         cols = st.columns(3)
         for i, metric in enumerate(ro.KEY_METRICS):
             if metric not in rows.index:
                 continue
             row = rows.loc[metric]
-            lower_better = ro.metric(metric).better == "lower"
-            colour = "off" if early or row["verdict"] in ("unclear", "same", "changed", "gridlock") else (
-                "inverse" if lower_better else "normal")
+            colour = "gray" if early else {"better": "green", "worse": "red"}.get(
+                row["verdict"], "gray")
+            diff = row["difference"]
+            arrow = "off" if not diff or diff != diff else ("up" if diff > 0 else "down")
             with cols[i % 3].container(border=True):
                 # The title above the number wraps; a metric's own label is cut short.
                 st.markdown(f"**{ro.metric(metric).title}**", help=tooltip(metric))
+                # Colour from the verdict, arrow from the sign: the readout writes minus as
+                # U+2212, which the metric's own sign test does not see.
                 st.metric(
                     ro.metric(metric).title,
                     ro.format_value(metric, row["scenario_mean"]),
-                    delta=f"{ro.format_difference(metric, row['difference'])} vs baseline",
-                    delta_color=colour, label_visibility="collapsed",
+                    delta=f"{ro.format_difference(metric, diff)} vs baseline",
+                    delta_color=colour, delta_arrow=arrow, label_visibility="collapsed",
                 )
                 if early:
                     text = ro.estimate(metric, row["difference"])
-                    st.markdown(f":gray[**Early estimate.**] {text[:1].upper()}{text[1:]}.")
+                    st.markdown(f":small[:gray[**Early estimate.**] {text[:1].upper()}{text[1:]}.]",
+                                width="stretch")
                 else:
                     text = row["in_words"]
-                    st.markdown(f"{VERDICT_WORDS[row['verdict']]} {text[:1].upper()}{text[1:]}.")
+                    st.markdown(f":small[{VERDICT_WORDS[row['verdict']]} {text[:1].upper()}{text[1:]}.]",
+                                width="stretch")
     if not early:
         st.caption(RANGE_NOTE)
 
