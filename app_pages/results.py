@@ -333,7 +333,7 @@ def _heavy_tails(cmp: sim.Comparison) -> None:
     labels = list(dict.fromkeys(table["label"]))
     shown = pd.DataFrame(cells, index=pd.Index(labels, name="measure"))
     st.markdown("**Waits and queues: median of replications (10th to 90th percentile)**")
-    st.dataframe(shown.reindex(columns=list(cmp.results)), width="stretch")
+    st.table(shown.reindex(columns=list(cmp.results)))
     st.caption("Waits and queues swing widely between replications when the hospital is "
                "near full, so one bad run pulls the mean: the median and the range of the "
                "middle 80% of runs describe a typical year better.")
@@ -390,9 +390,8 @@ def metrics_frame(cmp: sim.Comparison) -> pd.DataFrame:
 
 def render_table(cmp: sim.Comparison) -> None:
     shown = metrics_frame(cmp)
-    height = 38 + 35 * len(shown)
-    st.dataframe(shown, hide_index=True, width="stretch", height=min(height, 900),
-                 column_config={"Metric": st.column_config.TextColumn(width="large")})
+    # A static table wraps its cells, so every column (the 95% range too) fits the width.
+    st.table(shown.set_index("Scenario" if "Scenario" in shown.columns else "Metric"))
     st.download_button("Download all metrics (CSV)", metrics_csv(cmp),
                        file_name="comparison_metrics.csv", mime="text/csv",
                        key="download_metrics_csv", icon=":material/download:")
