@@ -108,14 +108,17 @@ with setup:
                      placeholder="levers.discharge_to_assess_share=0.6")
         st.button("Add this variant", on_click=_add_variant, key="var|add",
                   icon=":material/add:")
-    note = ss.pop("variant_note", None)
-    if note:
-        made, wanted = note
-        if made != wanted:
-            st.warning(f"A scenario called **{wanted}** exists already, so the new variant is "
-                       f"called **{made}**.", icon=":material/info:")
-        else:
-            st.success(f"Added **{made}** to the alternatives.", icon=":material/check_circle:")
+        # Inside the expander, so a message coming or going does not move (and so close)
+        # the expanders below it.
+        note = ss.pop("variant_note", None)
+        if note:
+            made, wanted = note
+            if made != wanted:
+                st.warning(f"A scenario called **{wanted}** exists already, so the new "
+                           f"variant is called **{made}**.", icon=":material/info:")
+            else:
+                st.success(f"Added **{made}** to the alternatives.",
+                           icon=":material/check_circle:")
 
     # -------------------------------------------------------------------- load a file
     with st.expander("Load a saved scenario file (YAML)", icon=":material/upload_file:"):
