@@ -15,6 +15,7 @@ import streamlit as st
 
 import sim
 from app_pages import common, results, runs, widgets
+from sim.readout.catalogue import scenario_title as title
 
 ss = st.session_state
 common.init_common()
@@ -46,7 +47,7 @@ def _add_variant() -> None:
     other = ss.get("var|other", "")
     typed = (ss.get("var|name") or "").strip()
     wanted = typed or common.variant_name(changes, common.advanced_lines(other))
-    name = common.unique_name(wanted, [*named, *variants])
+    name = common.unique_name(wanted, [*named, *map(title, named), *variants])
     variants[name] = {"changes": changes, "other": other}
     ss["sel|alternatives"] = [*ss.get("sel|alternatives", []), name]
     ss["variant_note"] = (name, wanted)
@@ -70,6 +71,7 @@ with setup:
     left, right = st.columns(2)
     with left:
         baseline = st.selectbox("Baseline (what you have today)", named, key="sel|baseline",
+                                format_func=title,
                                 help="The scenario every other one is compared with.")
         st.caption(common.description(baseline))
     with right:
@@ -77,12 +79,13 @@ with setup:
         alternatives = st.multiselect(
             "Alternatives (what you want to test)", options,
             key="sel|alternatives", placeholder="Choose one or more scenarios",
+            format_func=title,
             help="Each is run with the same random numbers as the baseline. Variants of the "
                  "baseline made below are listed here too.")
         for name in alternatives:
             text = (common.describe_variant(name, baseline) if name in variants
                     else common.description(name))
-            st.caption(f"**{name}**: {text}")
+            st.caption(f"**{title(name)}**: {text}")
 
     # -------------------------------------------------------------------- variants
     with st.expander("Add a variant: the baseline with a few changes",
@@ -134,7 +137,8 @@ with setup:
             ss["upload_done"] = upload.file_id
             try:
                 loaded, data, desc = common.read_scenario_upload(
-                    upload.name, upload.getvalue(), taken=[*named, *variants])
+                    upload.name, upload.getvalue(),
+                    taken=[*named, *map(title, named), *variants])
             except common.UploadProblem as problem:
                 ss["upload_error"] = str(problem)
                 ss.pop("upload_ok", None)
@@ -165,14 +169,14 @@ with setup:
     st.caption("Each scenario starts from its own settings. Hover over the question mark next "
                "to a setting for what it means, where its default comes from and how strong "
                "the evidence is.")
-    tabs = st.tabs(chosen)
+    tabs = st.tabs([title(n) for n in chosen])
     for name, tab in zip(chosen, tabs):
         with tab:
             if name in variants:
                 st.caption(common.describe_variant(name, baseline) + " Change the baseline's "
                            "tab and this variant follows it.")
                 try:
-                    params[name] = common.build_variant(name, baseline, settings)
+                    params[title(name)] = common.build_variant(name, baseline, settings)
                 except sim.ConfigError as exc:
                     errors[name] = str(exc)
                     st.error(f"**{name}** cannot be run:\n\n```\n{exc}\n```",
@@ -203,16 +207,17 @@ with setup:
                          "About page and in docs/parameters.md. These lines apply after the "
                          "settings above.")
             try:
-                params[name] = common.build_params(name, settings)
+                params[title(name)] = common.build_params(name, settings)
             except sim.ConfigError as exc:
                 errors[name] = str(exc)
                 st.error(f"**{name}** has settings the model cannot use:\n\n```\n{exc}\n```",
                          icon=":material/error:")
             c1, c2 = st.columns(2)
-            if name in params:
+            if title(name) in params:
                 c1.download_button(
                     "Save this scenario as YAML",
-                    common.scenario_yaml(params[name], common.following_population(name)),
+                    common.scenario_yaml(params[title(name)],
+                                         common.following_population(name)),
                     file_name=f"{common.safe_name(name)}.yaml", mime="application/x-yaml",
                     key=f"save|{name}", icon=":material/save:",
                     help="Only the settings that differ from the model's defaults are written. "
@@ -248,14 +253,15 @@ with setup:
 
     if len(params) == len(chosen) and alternatives:
         with st.expander("What the alternatives change, compared with the baseline"):
-            for name in alternatives:
-                diffs = common.differences_between(params[baseline], params[name])
+            for name in map(title, alternatives):
+                diffs = common.differences_between(params[title(baseline)], params[name])
                 st.markdown(f"**{name}**" + ("" if diffs else ": nothing (same settings as "
                                              "the baseline)"))
                 if diffs:
                     st.table(pd.DataFrame({
                         "Setting": [widgets.setting_label(p) for p, _, _ in diffs],
-                        f"{baseline} (baseline)": [common.show_value(a) for _, a, _ in diffs],
+                        f"{title(baseline)} (baseline)": [common.show_value(a)
+                                                          for _, a, _ in diffs],
                         name: [common.show_value(b) for _, _, b in diffs],
                     }).set_index("Setting"))
 
@@ -272,14 +278,14 @@ with run_bar:
                  icon=":material/error:")
     elif config_json:
         est = runs.estimate(config_json, settings.seed, settings.replications)
-        names_text = ", ".join([f"**{baseline}** (baseline)", *[f"**{n}**" for n in
-                                                                 alternatives]])
+        names_text = ", ".join([f"**{title(baseline)}** (baseline)",
+                                *[f"**{title(n)}**" for n in alternatives]])
         b2.markdown(f"{names_text} · {settings.replications} replications · "
                     f":gray[{runs.describe_estimate(est)}]")
 
 if clicked and config_json:
     ss["pending_run"] = {"config": config_json, "seed": settings.seed,
-                         "replications": settings.replications, "baseline": baseline}
+                         "replications": settings.replications, "baseline": title(baseline)}
     ss.pop("run_error", None)
     ss.pop("run_stopped", None)
 

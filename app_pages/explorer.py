@@ -9,6 +9,7 @@ import streamlit as st
 import sim
 from app_pages import common, widgets
 from sim import readout as ro
+from sim.readout.catalogue import scenario_title as title
 
 ss = st.session_state
 common.init_common()
@@ -31,7 +32,7 @@ ss.setdefault("x|points", 5)
 ss.setdefault("x|replications", 5)
 
 c1, c2 = st.columns(2)
-base_name = c1.selectbox("Start from scenario", names, key="x|base",
+base_name = c1.selectbox("Start from scenario", names, key="x|base", format_func=title,
                          help="Any changes made to this scenario on the Compare page are "
                               "included.")
 c1.caption(common.description(base_name))

@@ -28,6 +28,7 @@ from sim import readout as ro  # noqa: E402
 from sim.params import iter_fields  # noqa: E402
 
 APP = str(ROOT / "app.py")
+FRAG, INTEG = ro.catalogue.scenario_title("fragmented"), ro.catalogue.scenario_title("integrated")
 SMALL = {"c|population": 2000, "c|years": 0.25, "c|replications": 2, "c|warmup": 20}
 
 
@@ -50,7 +51,10 @@ def run(at: AppTest) -> AppTest:
 
 
 def config(at: AppTest) -> dict:
-    return json.loads(at.session_state["current_config_json"])
+    """The configuration run, by scenario identifier (the app names them by title)."""
+    ident = {t: n for n, t in ro.catalogue.SCENARIO_TITLES.items()}
+    return {ident.get(k, k): v
+            for k, v in json.loads(at.session_state["current_config_json"]).items()}
 
 
 def number(text: str) -> float:
@@ -69,7 +73,11 @@ def test_compare_page_offers_named_scenarios_and_schema_widgets():
     at = start()
     assert at.selectbox(key="sel|baseline").value == "fragmented"
     assert at.multiselect(key="sel|alternatives").value == ["integrated"]
-    assert set(sim.available_scenarios()) <= set(at.selectbox(key="sel|baseline").options)
+    # Offered by the planner's names; the verification queue is not offered.
+    offered = set(at.selectbox(key="sel|baseline").options)
+    assert {ro.catalogue.scenario_title(n) for n in sim.available_scenarios()
+            if n not in common.HIDDEN} <= offered
+    assert not any("M/M/c" in o or o == "mmc" for o in offered)
     # Every grouped parameter of the schema has a widget for each scenario shown.
     grouped = [s for s in widgets.specs()]
     assert len(grouped) >= 20
@@ -128,7 +136,8 @@ def test_a_run_shows_headline_cards_with_numbers_and_plain_words(ran):
     assert all(any(w in s for w in ("Better", "Worse", "Unclear", "No change"))
                for s in sentences)
     cmp = at.session_state["comparison"]
-    assert set(cmp.results) == {"fragmented", "integrated"}
+    # Results are named as a planner names the scenarios.
+    assert set(cmp.results) == {FRAG, INTEG}
     assert all(r.replications == 4 for r in cmp.results.values())
     # Four replications, streamed: the first estimate came after the first round, and each
     # replication was simulated once.
@@ -136,7 +145,7 @@ def test_a_run_shows_headline_cards_with_numbers_and_plain_words(ran):
     assert meta["first_s"] is not None and meta["total_s"] >= meta["first_s"]
     assert meta["simulated"] == 8
     # The card's value is the scenario's mean, per year.
-    res = cmp.results["integrated"]
+    res = cmp.results[INTEG]
     expected = res.kpis["delayed_discharge_days"].mean() * 365 / res.params.run.days
     card = next(c for c in cards if c.label == ro.metric("delayed_discharge_days").title)
     assert number(card.value) == pytest.approx(expected, abs=1)
@@ -157,18 +166,18 @@ def test_rerender_and_repeat_runs_use_the_stored_and_cached_results(ran):
     at.number_input(key="c|replications").set_value(6).run()
     run(at)
     assert at.session_state["comparison_meta"]["simulated"] == 4
-    assert at.session_state["comparison"].results["integrated"].replications == 6
+    assert at.session_state["comparison"].results[INTEG].replications == 6
     at.number_input(key="c|replications").set_value(4).run()
     run(at)
     after = at.session_state["comparison"]
-    pd.testing.assert_frame_equal(after.results["integrated"].kpis,
-                                  before.results["integrated"].kpis)
+    pd.testing.assert_frame_equal(after.results[INTEG].kpis,
+                                  before.results[INTEG].kpis)
 
 
 def test_details_tabs_show_charts_tables_and_csv(ran):
     at = ran
     labels = [t.label for t in at.tabs]
-    assert labels[:2] == ["fragmented", "integrated"]  # one tab per scenario to adjust
+    assert labels[:2] == [FRAG, INTEG]  # one tab per scenario to adjust
     assert labels[2:] == ["Over time", "Why people wait", "Who pays", "Flow through services",
                           "All metrics"]
     charts = at.get("vega_lite_chart")

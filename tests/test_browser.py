@@ -107,7 +107,9 @@ def test_default_comparison_shows_headline_numbers_in_the_browser(page):
         assert re.search(r"\d", value), f"card {i} shows no number: {value!r}"
         delta = cards.nth(i).locator('[data-testid="stMetricDelta"]').inner_text()
         assert "vs baseline" in delta
-    assert page.get_by_role("heading", name="integrated compared with fragmented").is_visible()
+    assert page.get_by_role("heading",
+                            name="Integrated care compared with Today's system (fragmented)"
+                            ).is_visible()
     summary = page.get_by_text("ran in").inner_text()
     assert "3,000 people aged 65+" in summary and "4 replications" in summary
     # No error box and no exception anywhere on the page.

@@ -121,7 +121,7 @@ def test_variants_of_the_baseline_run_side_by_side_and_files_keep_their_names(pa
     _run(page)
     for name in ("+20 reablement places", "+40 reablement places",
                  "+40 reablement places (2)"):
-        page.get_by_role("heading", name=f"{name} compared with fragmented").wait_for(
+        page.get_by_role("heading", name=f"{name} compared with Today's system (fragmented)").wait_for(
             timeout=10_000)
     assert page.locator('[data-testid="stMetric"]').count() == 6 * 4  # integrated + 3 variants
     _no_errors(page)
@@ -176,5 +176,6 @@ def test_the_verification_queue_is_not_offered(page):
     page.get_by_role("combobox", name="Baseline (what you have today)").click()
     page.wait_for_timeout(500)
     options = page.get_by_role("option").all_inner_texts()
-    assert "fragmented" in options and "mmc" not in options
+    assert "Today's system (fragmented)" in options
+    assert not any("mmc" in o or "M/M/c" in o or "Verification" in o for o in options)
     page.keyboard.press("Escape")
