@@ -10,7 +10,6 @@ from __future__ import annotations
 import copy
 import importlib
 import json
-import math
 import os
 import re
 import threading
@@ -32,10 +31,6 @@ ROOT = simconfig.SCENARIO_DIR.parent
 # Two worker processes: the machine this is sized for has two cores, and more processes than
 # cores only adds start-up time.
 WORKERS = max(1, min(2, os.cpu_count() or 1))
-# Replications run first so a planner sees numbers within seconds (two rounds on two
-# workers); the full run then gives the ranges. Two are too few for a useful range, so the early cards
-# show averages only.
-QUICK_REPLICATIONS = 2
 MAX_UPLOAD_BYTES = simconfig.MAX_SCENARIO_FILE_BYTES
 PERSISTENT_PREFIXES = ("p|", "c|", "x|", "sel|", "adv|")
 
@@ -481,7 +476,3 @@ def scenario_yaml(params: sim.Params, blank: Iterable[str] = ()) -> str:
               f"{date.today().isoformat()}.\n# Only settings that differ from the model's "
               "defaults are listed (see docs/parameters.md).\n")
     return header + yaml.safe_dump(body, sort_keys=False, allow_unicode=True)
-
-
-def fmt_seconds(seconds: float) -> str:
-    return f"{seconds:.0f} s" if seconds >= 1 or math.isnan(seconds) else "under 1 s"

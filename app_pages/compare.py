@@ -242,6 +242,13 @@ with setup:
     c3.number_input("Replications", min_value=2, max_value=100, step=1, key="c|replications",
                     help="Independent runs of every scenario. More replications give narrower "
                          "ranges but take longer; 10 is a good start.")
+    grown = {title(n): params[title(n)].population.projected_size for n in chosen
+             if title(n) in params}
+    people = f"{settings.population:,} people aged 65+ today"
+    if any(size != settings.population for size in grown.values()):
+        people += "; simulated after population growth: " + ", ".join(
+            f"{n} {size:,}" for n, size in grown.items())
+    st.caption(people + ".")
     with st.expander("More run settings"):
         d1, d2 = st.columns(2)
         d1.number_input("Warm-up (days)", min_value=0, max_value=3650, step=10,

@@ -161,7 +161,7 @@ def stream(config_json: str, seed: int, replications: int, baseline: str,
     simulated = 0
     work = 0.0
 
-    def paired() -> int:
+    def finished_rounds() -> int:
         return len(set.intersection(*[{r for r in held[n] if r < replications}
                                       for n in scenarios]))
 
@@ -173,7 +173,7 @@ def stream(config_json: str, seed: int, replications: int, baseline: str,
 
     if len(skip) < len(scenarios) * replications:
         common._wait_for_warm_up()
-        shown = paired()
+        shown = finished_rounds()
         for name, output in iter_replications(scenarios, replications, seed,
                                               workers=common.WORKERS, skip=skip):
             if isinstance(output, Failure):
@@ -186,7 +186,7 @@ def stream(config_json: str, seed: int, replications: int, baseline: str,
             held[name][output.replication] = output
             simulated += 1
             work += person_years(scenarios[name])
-            now = paired()
+            now = finished_rounds()
             if now > shown:
                 shown = now
                 if first is None:

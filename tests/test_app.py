@@ -399,6 +399,9 @@ def test_early_estimates_give_the_average_change_without_a_range():
     # Whole pounds: a simulated cost is never known to the penny.
     assert ro.estimate("cost_total", 6.7) == "about £7 more a year in total"
     assert "between" not in ro.estimate("emergency_admissions", -491)
+    # Nobody counts half an admission.
+    assert ro.estimate("emergency_admissions", 0.5) == \
+        "less than one more a year (emergency admissions)"
 
 
 def test_totals_are_scaled_to_a_year_and_rates_are_not():
