@@ -8,13 +8,12 @@ them when the user moves to another page, so a planner's changes survive page sw
 from __future__ import annotations
 
 import copy
-import importlib
 import json
 import os
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -115,30 +114,16 @@ def description(name: str) -> str:
     return _named_descriptions().get(name, "")
 
 
-def _blank(load: Callable[[list[str]], sim.Params]) -> frozenset[str]:
-    """Capacities that follow the population: those that change with population.size."""
-    a = load(["population.size=50000"])
-    b = load(["population.size=100000"])
-    return frozenset(p for p in CAPACITY_PATHS if value_at(a.model_dump(), p)
-                     != value_at(b.model_dump(), p))
-
-
 @st.cache_data(show_spinner=False)
 def _named_base(name: str) -> tuple[dict[str, Any], frozenset[str]]:
-    def load(over: list[str]) -> sim.Params:
-        return sim.load_scenario(name, overrides=over)
-
-    return load([]).model_dump(mode="json"), _blank(load)
+    params = sim.load_scenario(name)
+    return params.model_dump(mode="json"), params.blank_capacities()
 
 
 @st.cache_data(show_spinner=False)
 def _custom_base(raw_json: str) -> tuple[dict[str, Any], frozenset[str]]:
-    raw = json.loads(raw_json)
-
-    def load(over: list[str]) -> sim.Params:
-        return sim.load_scenario(raw, overrides=over)
-
-    return load([]).model_dump(mode="json"), _blank(load)
+    params = sim.load_scenario(json.loads(raw_json))
+    return params.model_dump(mode="json"), params.blank_capacities()
 
 
 def base(name: str) -> tuple[dict[str, Any], frozenset[str]]:
@@ -149,10 +134,7 @@ def base(name: str) -> tuple[dict[str, Any], frozenset[str]]:
         data, blank = _custom_base(json.dumps(custom["data"], sort_keys=True))
     else:
         data, blank = _named_base(name)
-    data = copy.deepcopy(data)
-    for path in blank:
-        set_at(data, path, None)
-    return data, blank
+    return copy.deepcopy(data), blank
 
 
 def wkey(name: str, path: str) -> str:
@@ -273,10 +255,9 @@ def scenarios_json(params: dict[str, sim.Params]) -> str:
 # --------------------------------------------------------------------------------------------
 def _warm(workers: int) -> None:
     try:
-        from joblib import Parallel, delayed
+        from sim.executors import warm_up
 
-        Parallel(n_jobs=workers, backend="loky")(
-            delayed(importlib.import_module)("sim.engine") for _ in range(workers))
+        warm_up(workers)
     except Exception:  # only a head start: a failure here just means a slower first run
         pass
 
@@ -291,8 +272,8 @@ def _warm_up_thread(workers: int) -> threading.Thread:
 
 def warm_up_workers() -> None:
     """Start the worker processes and import the model in them while the planner is still
-    choosing scenarios. Starting them takes seconds, and the runs reuse them (joblib keeps
-    its process pool alive between calls)."""
+    choosing scenarios. Starting them takes seconds, and the runs reuse them (sim.executors
+    keeps its process pool alive between calls)."""
     if WORKERS > 1:
         _warm_up_thread(WORKERS)
 

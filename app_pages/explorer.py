@@ -50,7 +50,7 @@ except sim.ConfigError as exc:
     st.error(f"The scenario **{base_name}** has settings the model cannot use. Fix them on the "
              f"Compare page first.\n\n```\n{exc}\n```", icon=":material/error:")
     st.stop()
-current = common.value_at(start.model_dump(), capacity)
+current = common.value_at(start.resolved().model_dump(), capacity)  # blank: as the run fills it
 
 step_unit = 1 if spec.whole else 100
 default_step = max(step_unit, round(float(current) * 0.25 / step_unit) * step_unit)

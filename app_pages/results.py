@@ -205,7 +205,7 @@ def render_over_time(cmp: sim.Comparison) -> None:
                         "people")
     if chart is not None:
         _chart(chart)
-    beds = {n: float(r.params.acute.beds) for n, r in cmp.results.items()}
+    beds = {n: float(r.params.resolved().acute.beds) for n, r in cmp.results.items()}
     chart = _band_chart(cmp, "acute_occupied", "Acute beds occupied by people aged 65+, each day",
                         "beds occupied", capacity=beds)
     if chart is not None:

@@ -45,6 +45,7 @@ from experiments.common import (
 )
 from sim.config import field_info
 from sim import readout
+from sim.limits import check_points
 from sim.readout import stats as S
 
 CAPACITIES = ("acute.beds", "reablement.slots", "intermediate_care.beds",
@@ -131,6 +132,8 @@ def main(argv: list[str] | None = None) -> int:
         raise sim.ConfigError(f"--metrics: unknown {unknown}; choose from {list(sim.METRICS)}",
                               [("metrics", unknown, ", ".join(sim.METRICS))])
 
+    # Refuse a huge grid before building any of its configs.
+    check_points(int(np.prod([len(v) for v in grid.values()])))
     points = []
     keys = list(grid)
     for combo in itertools.product(*grid.values()):
@@ -154,8 +157,9 @@ def main(argv: list[str] | None = None) -> int:
         plot(summary, keys, args.metrics, exp.folder / "sweep.png")
     folder = exp.finish(args.replications, {"grid": grid, "points": len(points)})
 
+    # dropna=False: with one replication every interval is blank, and the columns must stay.
     wide = summary.pivot_table(index=keys, columns="metric", values=["mean", "ci_low", "ci_high"],
-                               sort=False)
+                               sort=False, dropna=False)
     wide = wide.swaplevel(0, 1, axis=1)[[(m, s) for m in args.metrics
                                          for s in ("mean", "ci_low", "ci_high")]]
     print(f"{args.scenario}: {len(points)} points x {args.replications} replications "

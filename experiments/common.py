@@ -36,13 +36,16 @@ import pandas as pd
 import sim
 from sim.config import parse_overrides
 from sim.errors import ConfigError
-from sim.executors import ProgressBar, resolve_executor, run_points
+from sim import limits
+from sim.executors import ProgressBar, resolve_executor
+from sim.runner import run_points
 from sim.results_io import (
     POINT_TABLES,
     RESULTS_ROOT,
     atomic_write_csv,
     code_state,
     config_hash,
+    check_writable,
     point_is_complete,
     point_key,
     read_manifest,
@@ -75,20 +78,34 @@ def parser(doc: str | None, prog: str) -> argparse.ArgumentParser:
                                    formatter_class=_Formatter)
 
 
+def _checked(check: Callable[[Any], int]) -> Callable[[str], int]:
+    """An argparse type from a sim.limits check: a bad value is one line of usage error."""
+    def convert(text: str) -> int:
+        try:
+            return check(text)
+        except ConfigError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    convert.__name__ = check.__name__.removeprefix("check_")
+    return convert
+
+
 def add_run_options(p: argparse.ArgumentParser, replications: int = 10) -> None:
     """Model overrides and the how-to-run options shared by every script."""
     p.add_argument("overrides", nargs="*", metavar="KEY=VALUE",
                    help="model settings applied to every run, e.g. population.size=10000 "
                    "run.days=365 (see docs/parameters.md)")
     g = p.add_argument_group("how to run")
-    g.add_argument("--replications", "-r", type=int, default=replications,
+    g.add_argument("--replications", "-r", type=_checked(limits.check_replications),
+                   default=replications,
                    help="replications per point (the same random streams at every point)")
-    g.add_argument("--seed", type=int, default=2026, help="base seed")
+    g.add_argument("--seed", type=_checked(limits.check_seed), default=2026,
+                   help="base seed (a whole number from 0)")
     g.add_argument("--executor", default=None,
                    help="where replications run: serial, processes, dask, or a Dask scheduler "
                    "address such as tcp://host:8786 (default: serial, or processes when "
                    "--workers > 1)")
-    g.add_argument("--workers", type=int, default=1,
+    g.add_argument("--workers", type=_checked(limits.check_workers), default=1,
                    help="local worker processes (processes and dask executors)")
     g.add_argument("--out", type=Path, default=None,
                    help="results folder (default: results/<experiment>/<spec hash>, so the "
@@ -111,6 +128,11 @@ def main_guard(main: Callable[[list[str] | None], int], argv: list[str] | None =
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         code = 2
+    except OSError as exc:  # a full or read-only disk part way through
+        print(f"error: could not write {getattr(exc, 'filename', None) or 'the results'}: "
+              f"{exc.strerror or exc}. Points finished before this are stored; free space "
+              "and run the same command again to resume", file=sys.stderr)
+        code = 1
     except KeyboardInterrupt:
         print("\ninterrupted: finished points are stored; run the same command again to "
               "resume", file=sys.stderr)
@@ -164,7 +186,7 @@ class Experiment:
         self.simulation_seconds = 0.0
         self.timed = False  # simulation_seconds is known only for points run through here
         self.failures: list[Any] = []
-        self.folder.mkdir(parents=True, exist_ok=True)
+        check_writable(self.folder)
         # Until the new manifest is written, the folder is an unfinished experiment.
         old = self.folder / "manifest.json"
         if old.exists():

@@ -1,7 +1,7 @@
-"""Command line (Hydra): ``python -m sim`` runs one scenario, ``python -m sim.compare`` several.
+"""Command line (Hydra): ``python -m sim`` runs one scenario, ``python -m sim compare`` several.
 
     python -m sim scenario=integrated replications=10 seed=1 population.size=50000
-    python -m sim.compare scenarios=[fragmented,integrated] replications=10
+    python -m sim compare scenarios=[fragmented,integrated] replications=10
     python -m sim -m scenario=fragmented,integrated acute.beds=300,340   # a sweep
     python -m sim scenario=integrated replications=40 executor=dask      # on a Dask cluster
 
@@ -91,11 +91,27 @@ def _fail(exc: Exception) -> None:
     raise SystemExit(2)
 
 
+def _counts(cfg: DictConfig) -> tuple[int, int, int]:
+    """replications, seed and workers from the command line, checked against sim.limits
+    (``seed=abc``, ``seed=1.5`` or ``workers=0`` give one line, not a traceback)."""
+    from .limits import check_replications, check_seed, check_workers
+
+    return (check_replications(cfg.get("replications")), check_seed(cfg.get("seed")),
+            check_workers(cfg.get("workers")))
+
+
 def _executor(cfg: DictConfig):
     """The executor named by the ``executor`` and ``workers`` run-control keys."""
     from .executors import resolve_executor
 
-    return resolve_executor(cfg.get("executor"), int(cfg.workers))
+    return resolve_executor(cfg.get("executor"), _counts(cfg)[2])
+
+
+def _check_writable(root: Path) -> None:
+    """Fail before the run, not after it, if results cannot be written under ``root``."""
+    from .results_io import check_writable
+
+    check_writable(root)
 
 
 def _reuse_finished(cfg: DictConfig, params) -> bool:
@@ -107,8 +123,9 @@ def _reuse_finished(cfg: DictConfig, params) -> bool:
 
     if HydraConfig.get().mode != RunMode.MULTIRUN or not bool(cfg.get("resume", True)):
         return False
-    done = find_completed(safe_folder(Path(cfg.output_dir), params.name), params,
-                          int(cfg.seed), int(cfg.replications))
+    replications, seed, _ = _counts(cfg)
+    done = find_completed(safe_folder(Path(cfg.output_dir), params.name), params, seed,
+                          replications)
     if done is None:
         return False
     summary = pd.read_csv(done / "summary.csv", index_col="metric")
@@ -128,18 +145,20 @@ def run_main(cfg: DictConfig) -> None:
 
     hydra_cfg = HydraConfig.get()
     try:
-        data = OmegaConf.to_container(cfg, resolve=True)
+        # Never resolve: user values were checked for ${...} before Hydra saw them.
+        data = OmegaConf.to_container(cfg, resolve=False)
         model = {k: v for k, v in data.items() if k not in RUN_CONTROL_KEYS}
         choice = hydra_cfg.runtime.choices.get("scenario")
         model.setdefault("name", choice or "custom")
         params = validate(model, label=f"scenario {choice!r}")
+        replications, seed, workers = _counts(cfg)
         if _reuse_finished(cfg, params):
             return
+        _check_writable(Path(cfg.output_dir))
         executor = _executor(cfg)
         with ProgressBar(desc=params.name) as bar:
-            res = run(params, replications=int(cfg.replications), seed=int(cfg.seed),
-                      workers=int(cfg.workers), on_error="keep", executor=executor,
-                      progress=bar)
+            res = run(params, replications=replications, seed=seed, workers=workers,
+                      on_error="keep", executor=executor, progress=bar)
     except ConfigError as exc:
         _fail(exc)
         return
@@ -150,7 +169,8 @@ def run_main(cfg: DictConfig) -> None:
     extra = {"overrides": list(hydra_cfg.overrides.task), "executor": executor.describe()}
     if hydra_cfg.mode == RunMode.MULTIRUN:
         extra.update(sweep_dir=hydra_cfg.sweep.dir, job_num=hydra_cfg.job.num)
-    folder = write_results(res, root=cfg.output_dir, extra_manifest=extra)
+    folder = _write_or_keep(lambda: write_results(res, root=cfg.output_dir,
+                                                  extra_manifest=extra), cfg.output_dir)
     print(f"\nresults written to {folder}")
     if res.failures:
         for f in res.failures:
@@ -170,18 +190,65 @@ def compare_main(cfg: DictConfig) -> None:
         names = list(cfg.scenarios)
         overrides = _model_overrides()
         scenarios = {name: load_scenario(name, overrides=overrides) for name in names}
+        replications, seed, workers = _counts(cfg)
+        _check_writable(Path(cfg.output_dir))
         executor = _executor(cfg)
         with ProgressBar(desc="compare") as bar:
-            cmp = compare(scenarios, replications=int(cfg.replications), seed=int(cfg.seed),
-                          workers=int(cfg.workers), baseline=cfg.baseline,
-                          executor=executor, progress=bar)
+            # Failed replications are kept and written with the rest (each scenario's
+            # manifest lists them); differences use the replications every scenario finished.
+            cmp = compare(scenarios, replications=replications, seed=seed, workers=workers,
+                          baseline=cfg.baseline, executor=executor, progress=bar,
+                          on_error="keep")
     except (ConfigError, ReplicationError) as exc:
         _fail(exc)
         return
-    _print_readout(cmp)
-    folder = write_comparison(cmp, root=cfg.output_dir, extra_manifest={
-        "overrides": list(HydraConfig.get().overrides.task), "executor": executor.describe()})
+    failures = [f for r in cmp.results.values() for f in r.failures]
+    if all(r.replications for r in cmp.results.values()):
+        _print_readout(cmp)
+    folder = _write_or_keep(lambda: write_comparison(cmp, root=cfg.output_dir, extra_manifest={
+        "overrides": list(HydraConfig.get().overrides.task), "executor": executor.describe()}),
+        cfg.output_dir)
     print(f"\nresults written to {folder}")
+    if failures:
+        for f in failures:
+            print(f"{f.scenario}: replication {f.replication} (seed {f.seed}) failed: {f.error}",
+                  file=sys.stderr)
+        print(f"{len(failures)} replication(s) failed; they are listed under 'failures' in "
+              "each scenario's manifest.json", file=sys.stderr)
+        raise SystemExit(1)
+
+
+def _write_or_keep(write, root) -> Path:
+    """Write the results; if the disk refuses (full, read-only), say where and exit 1 rather
+    than show a traceback. The tables printed above are the finished run."""
+    try:
+        return write()
+    except OSError as exc:
+        print(f"error: could not write the results under {root}: {exc.strerror or exc} "
+              f"({getattr(exc, 'filename', None) or root}). The tables above are the "
+              "finished run; free space or choose output_dir=... and run again.",
+              file=sys.stderr)
+        raise SystemExit(1) from None
+
+
+def _check_sweep_size(args: list[str]) -> None:
+    """A multirun's points are the product of its comma lists: refuse a huge one before
+    Hydra enumerates it (sim.limits.MAX_SWEEP_POINTS)."""
+    from .limits import check_points
+
+    if not {"-m", "--multirun"} & set(args):
+        return
+    points = 1
+    for text in args:
+        if "=" not in text or text.startswith("-"):
+            continue
+        value, depth, commas = text.split("=", 1)[1], 0, 0
+        for ch in value:
+            depth += ch in "([{"
+            depth -= ch in ")]}"
+            commas += ch == "," and depth == 0
+        points *= commas + 1
+    check_points(points)
 
 
 def _hydra_entry(task, config_name: str) -> None:
@@ -190,6 +257,10 @@ def _hydra_entry(task, config_name: str) -> None:
     register_schema()
     try:
         check_override_keys(sys.argv[1:])
+        _check_sweep_size(sys.argv[1:])
+        # Hydra writes its own folder under output_dir before the task starts: check first.
+        out = [a.split("=", 1)[1] for a in sys.argv[1:] if a.lstrip("+~").startswith("output_dir=")]
+        _check_writable(Path(out[-1] if out else "results"))
     except ConfigError as exc:
         _fail(exc)
     main = hydra.main(version_base=None, config_path=str(SCENARIO_DIR),

@@ -22,7 +22,7 @@ from omegaconf.errors import OmegaConfBaseException
 from pydantic import BaseModel, ValidationError
 
 from .errors import ConfigError
-from .params import CAPACITY_PER_50K, Params, iter_fields
+from .params import Params, iter_fields
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 NAMED_DIR = SCENARIO_DIR / "scenario"
@@ -55,10 +55,7 @@ def default_dict() -> dict[str, Any]:
     Capacities stay blank (None) here so that they follow ``population.size`` unless a
     scenario or override sets them.
     """
-    data = Params().model_dump(mode="json")
-    for block, field, _, _ in CAPACITY_PER_50K:
-        data[block][field] = None
-    return data
+    return Params().model_dump(mode="json")
 
 
 def load_scenario(
@@ -74,8 +71,9 @@ def load_scenario(
         data: Any = scenario.model_dump(mode="json")
         label = scenario.name
     elif isinstance(scenario, Mapping):
-        data = dict(scenario)
-        label = str(data.get("name", "custom"))
+        label = str(scenario.get("name", "custom"))
+        refuse_interpolation(dict(scenario), f"scenario {label!r}")
+        data = _with_defaults(dict(scenario), f"scenario {label!r}", ())
     else:
         path = _resolve(scenario)
         label = str(scenario)
@@ -86,6 +84,7 @@ def load_scenario(
             data = _read_yaml(path)
             data.setdefault("name", _safe_name(path.stem))
     data = {k: v for k, v in data.items() if k not in RUN_CONTROL_KEYS}
+    refuse_interpolation(data, f"scenario {label!r}")
 
     merged = OmegaConf.create(default_dict())
     OmegaConf.set_struct(merged, True)
@@ -96,13 +95,14 @@ def load_scenario(
     for key, value in parse_overrides(overrides):
         if key in RUN_CONTROL_KEYS:
             continue
+        refuse_interpolation(value, f"override '{key}'", key)
         try:
             OmegaConf.update(merged, key, value, merge=True, force_add=False)
         except OmegaConfBaseException as exc:
             raise _unknown_key_error(exc, f"override '{key}={value}'", key=key) from None
         if key not in _leaf_and_block_paths():
             raise _unknown_key_error(None, f"override '{key}'", key=key)
-    return validate(OmegaConf.to_container(merged, resolve=True), label=label)
+    return validate(OmegaConf.to_container(merged, resolve=False), label=label)
 
 
 def validate(data: Mapping[str, Any], label: str = "scenario") -> Params:
@@ -111,7 +111,8 @@ def validate(data: Mapping[str, Any], label: str = "scenario") -> Params:
         return Params.model_validate(data)
     except ValidationError as exc:
         problems = [_describe(err) for err in exc.errors()]
-        lines = [f"- {field} = {value!r}: {allowed}" for field, value, allowed in problems]
+        lines = [f"- {field}: {allowed}" if value == "{...}" else f"- {field} = {value!r}: {allowed}"
+                 for field, value, allowed in problems]
         raise ConfigError(
             f"Invalid {label}: {len(problems)} problem(s)\n" + "\n".join(lines), problems
         ) from None
@@ -165,20 +166,9 @@ def _resolve(scenario: str | Path) -> Path:
 
 def _read_named(name: str, seen: tuple[str, ...] = ()) -> dict[str, Any]:
     """A named scenario with the named scenarios its Hydra defaults list builds on."""
-    if name in seen:
-        raise ConfigError(f"scenario {name!r} includes itself", [("defaults", name, "")])
     path = NAMED_DIR / f"{name}.yaml"
-    text = path.read_text(encoding="utf-8")
-    raw = yaml.safe_load(text) or {}
-    own = parse_yaml_text(text, str(path))
-    entries = raw.get("defaults", ["_self_"]) if isinstance(raw, dict) else ["_self_"]
-    if "_self_" not in entries:
-        entries = [*entries, "_self_"]
-    merged = OmegaConf.create({})
-    for entry in entries:
-        part = own if entry == "_self_" else _read_named(str(entry), (*seen, name))
-        merged = OmegaConf.merge(merged, OmegaConf.create(part))
-    return OmegaConf.to_container(merged)  # type: ignore[return-value]
+    return _with_defaults(_parse_raw(path.read_text(encoding="utf-8"), str(path)),
+                          str(path), (*seen, name))
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
@@ -188,16 +178,112 @@ def _read_yaml(path: Path) -> dict[str, Any]:
             f"Scenario file {path} is {size} bytes; the limit is {MAX_SCENARIO_FILE_BYTES}",
             [("scenario", str(path), f"at most {MAX_SCENARIO_FILE_BYTES} bytes")],
         )
-    return parse_yaml_text(path.read_text(encoding="utf-8"), str(path))
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"Scenario file {path} is not UTF-8 text (byte {exc.start}): save it as a "
+            "UTF-8 .yaml file", [("scenario", str(path), "UTF-8 text")]) from None
+    return parse_yaml_text(text, str(path))
 
 
 def parse_yaml_text(text: str, label: str = "scenario") -> dict[str, Any]:
-    """Parse scenario YAML safely: plain data only, never objects or Hydra instantiation."""
+    """Parse scenario YAML safely: plain data only, never objects, interpolations or Hydra
+    instantiation. A ``defaults`` list may name shipped scenarios to build on."""
+    return _with_defaults(_parse_raw(text, label), label, ())
+
+
+def _with_defaults(raw: dict[str, Any], label: str, seen: tuple[str, ...]) -> dict[str, Any]:
+    """Merge the named scenarios of ``raw``'s ``defaults`` list under (or over) its own
+    settings, in list order, as Hydra does: ``defaults: [integrated]`` builds on integrated."""
+    entries = raw.pop("defaults", None)
+    if entries is None:
+        return raw
+    if not isinstance(entries, list):
+        entries = [entries]
+    names = available_scenarios()
+    if "_self_" not in entries:
+        entries = [*entries, "_self_"]
+    merged = OmegaConf.create({})
+    for entry in entries:
+        if entry == "_self_":
+            part = raw
+        elif isinstance(entry, str) and entry in names:
+            if entry in seen:
+                raise ConfigError(f"{label}: scenario {entry!r} includes itself",
+                                  [("defaults", entry, "no cycles")])
+            part = _read_named(entry, seen)
+        else:
+            raise ConfigError(
+                f"{label}: defaults entry {entry!r} is not a shipped scenario; a defaults "
+                f"list may name {', '.join(names)} or _self_",
+                [("defaults", entry, "one of " + ", ".join(names))])
+        merged = OmegaConf.merge(merged, OmegaConf.create(part))
+    return OmegaConf.to_container(merged, resolve=False)  # type: ignore[return-value]
+
+
+class _SafeLoader(yaml.SafeLoader):
+    """yaml.SafeLoader that refuses duplicate keys and bounds aliases and nesting (an alias
+    bomb of a few hundred bytes otherwise expands to gigabytes downstream)."""
+
+    def __init__(self, stream: str, label: str):
+        super().__init__(stream)
+        self.label = label
+        self.aliases = 0
+        self.depth = 0
+
+    def compose_node(self, parent, index):  # noqa: ANN001 - PyYAML's signature
+        from .limits import MAX_YAML_ALIASES, MAX_YAML_DEPTH
+
+        if self.check_event(yaml.AliasEvent):
+            self.aliases += 1
+            if self.aliases > MAX_YAML_ALIASES:
+                raise ConfigError(
+                    f"{self.label} reuses YAML anchors more than {MAX_YAML_ALIASES} times "
+                    "(write the values out instead)",
+                    [("scenario", self.label, f"at most {MAX_YAML_ALIASES} aliases")])
+        self.depth += 1
+        if self.depth > MAX_YAML_DEPTH:
+            mark = self.peek_event().start_mark
+            raise ConfigError(
+                f"{self.label} is nested more than {MAX_YAML_DEPTH} levels deep (line "
+                f"{mark.line + 1}); a scenario needs three",
+                [("scenario", self.label, f"at most {MAX_YAML_DEPTH} levels")])
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+    def construct_mapping(self, node, deep=False):  # noqa: ANN001
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=True)
+            if isinstance(key, list | dict):
+                continue  # unhashable: SafeLoader itself reports it
+            if key in seen:
+                raise ConfigError(
+                    f"{self.label}: key {key!r} appears twice (lines {seen[key] + 1} and "
+                    f"{key_node.start_mark.line + 1}); keep one",
+                    [(str(key), key, "each key once")])
+            seen[key] = key_node.start_mark.line
+        return super().construct_mapping(node, deep=deep)
+
+
+def _parse_raw(text: str, label: str) -> dict[str, Any]:
+    from .limits import MAX_YAML_NODES
+
+    loader = _SafeLoader(text, label)
     try:
-        data = yaml.safe_load(text)
+        data = loader.get_single_data()
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{label} is not valid YAML: {exc}",
+        raise ConfigError(f"{label} is not valid YAML: {' '.join(str(exc).split())}",
                           [("scenario", label, "YAML")]) from None
+    except RecursionError:
+        raise ConfigError(f"{label} is nested too deeply", [("scenario", label, "YAML")]) from None
+    finally:
+        loader.dispose()
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -205,13 +291,48 @@ def parse_yaml_text(text: str, label: str = "scenario") -> dict[str, Any]:
             f"{label} must be a mapping of settings, not {type(data).__name__}",
             [("scenario", label, "a YAML mapping")],
         )
+    if _count_nodes(data, MAX_YAML_NODES) > MAX_YAML_NODES:
+        raise ConfigError(f"{label} expands to more than {MAX_YAML_NODES:,} values",
+                          [("scenario", label, f"at most {MAX_YAML_NODES:,} values")])
     if _contains_target(data):
         raise ConfigError(
             f"{label} contains '_target_': scenario files may hold settings only",
             [("_target_", "_target_", "not allowed")],
         )
-    data.pop("defaults", None)
+    refuse_interpolation(data, label)
     return data
+
+
+def _count_nodes(node: Any, limit: int) -> int:
+    """Values in the expanded tree (aliases counted each time), stopping past ``limit``."""
+    count = 0
+    stack = [node]
+    while stack and count <= limit:
+        item = stack.pop()
+        count += 1
+        if isinstance(item, dict):
+            stack.extend(item.values())
+            count += len(item)
+        elif isinstance(item, list):
+            stack.extend(item)
+    return count
+
+
+def refuse_interpolation(node: Any, label: str, path: str = "") -> None:
+    """Refuse ``${...}`` anywhere in user input: OmegaConf would resolve it, and resolvers
+    such as ``oc.env`` read the machine's environment."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            refuse_interpolation(value, label, f"{path}.{key}" if path else str(key))
+    elif isinstance(node, list | tuple):
+        for i, value in enumerate(node):
+            refuse_interpolation(value, label, f"{path}[{i}]")
+    elif isinstance(node, str) and "${" in node:
+        field = path or "value"
+        raise ConfigError(
+            f"{label}: {field} = {node!r} contains '${{': interpolations and resolvers "
+            "(${...}) are not allowed in scenarios or overrides; write the value itself",
+            [(field, node, "plain text or numbers, without ${...}")])
 
 
 def _contains_target(node: Any) -> bool:
@@ -251,6 +372,9 @@ def _leaf_and_block_paths() -> set[str]:
 def check_override_keys(overrides: Iterable[str]) -> None:
     """Reject unknown keys and scenario names before Hydra sees them (clearer messages)."""
     for text in overrides:
+        if "${" in text:
+            key = text.split("=", 1)[0] if "=" in text else "override"
+            refuse_interpolation(text.split("=", 1)[-1], f"override '{key}'", key.lstrip("+~"))
         if text.startswith("-") or "=" not in text:
             continue
         key, value = text.split("=", 1)
@@ -288,7 +412,7 @@ def _describe(err: dict[str, Any]) -> tuple[str, Any, str]:
     field = ".".join(str(p) for p in err.get("loc", ())) or "scenario"
     value = err.get("input")
     info = field_info(field)
-    allowed = err.get("msg", "invalid")
+    allowed = err.get("msg", "invalid").removeprefix("Value error, ")
     if info is not None:
         lo = hi = None
         for meta in info.metadata:
@@ -299,7 +423,9 @@ def _describe(err: dict[str, Any]) -> tuple[str, Any, str]:
             rng = f"between {_num(lo)} and {_num(hi)}" if lo is not None and hi is not None \
                 else (f"at least {_num(lo)}" if lo is not None else f"at most {_num(hi)}")
             allowed = f"must be {rng} ({unit})"
-            if err.get("type", "").startswith(("int_", "float_", "bool_")) and "parsing" in err["type"]:
+            if isinstance(value, bool):
+                allowed = f"must be a number {rng} ({unit}), not true or false"
+            elif err.get("type", "").startswith(("int_", "float_", "bool_")) and "parsing" in err["type"]:
                 allowed = f"must be a number {rng} ({unit})"
     if isinstance(value, dict):
         value = "{...}"

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import simpy
 
 from .calendar import Calendar
+from .costs import year_marks
 from .errors import InvariantError
 from .params import Params
 from .pathways.care_home import CareHomes
@@ -32,6 +33,7 @@ from .population import (
     ED,
     FIT,
     HOME,
+    INTERMEDIATE_CARE,
     LOCATION_NAMES,
     NURSING,
     RESIDENTIAL,
@@ -68,7 +70,7 @@ class ReplicationOutput:
     kpis: dict[str, float]
     daily: list[dict[str, float]]
     delays_by_reason: dict[str, float]
-    costs: dict[tuple[str, str], float]
+    costs: dict[tuple[str, str, str, int], float]
     counts: dict[str, float]
     runtime_seconds: float
     events: int
@@ -77,6 +79,8 @@ class ReplicationOutput:
 
 class Model:
     def __init__(self, p: Params, streams: Streams):
+        # Blank capacities become numbers here, once, for this replication only.
+        p = p.resolved()
         self.p = p
         self.rs = streams
         self.env = CountingEnvironment()
@@ -202,10 +206,11 @@ class Model:
         self.rec.count("deaths", now)
         self.rec.count(f"deaths_{where}", now)
 
-    def book_pooled_cost(self, service: str, payer: str, amount: float, now: float) -> None:
+    def book_pooled_cost(self, service: str, payer: str, amount: float, now: float,
+                         kind: str = "variable") -> None:
         share = self.p.levers.pooled_budget_share
-        self.rec.cost(service, payer, amount * (1.0 - share), now)
-        self.rec.cost(service, "pooled", amount * share, now)
+        self.rec.cost(service, payer, amount * (1.0 - share), now, kind)
+        self.rec.cost(service, "pooled", amount * share, now, kind)
 
     def check_boarding_queue(self, waiting: int) -> None:
         if waiting > self.p.run.max_boarding_queue and not self.unstable:
@@ -270,6 +275,8 @@ class Model:
             env.process(self.community.entrants(expected))
         env.process(outage_process(env, self.policy, p, self.rs.outage))
         env.process(self._daily())
+        if p.run.days > 365.0:
+            env.process(year_marks(self))
         # run(until=end) stops before any other event due at exactly `end` (SimPy gives the
         # stop urgent priority), so no bed is granted whose holder has not yet moved in.
         try:
@@ -299,6 +306,7 @@ class Model:
         if self.textbook and not self.unstable and (
                 abs(self.loc[ED].level - len(self.hospital.beds.waiting)) > 1e-6):
             raise InvariantError("verification queue: people in A&E differ from the bed queue")
+        self._check_transfers()
         total_delay = sum(rec.delay_days.values())
         area = self.delayed.area
         if abs(total_delay - area) > 1e-6 * max(1.0, area):
@@ -327,13 +335,28 @@ class Model:
         return little
 
 
+    def _check_transfers(self) -> None:
+        """Conservation across transfers: everyone placed in a bed-based service holds one of
+        its beds. Beds may be held a little ahead of a transfer (booked, not yet moved in),
+        never the other way round: more people there than beds held means a transfer lost
+        someone (the bed was given back but the person never moved on)."""
+        if self.unstable:
+            return
+        place, pool = INTERMEDIATE_CARE, self.intermediate_care.beds
+        if self.loc[place].level > pool.in_use + 1e-6:
+            raise InvariantError(
+                f"{self.loc[place].level:g} people in intermediate care but {pool.in_use:g} "
+                "beds held: a transfer out of it lost someone")
+
 def run_replication(p: Params, seed: int, replication: int) -> ReplicationOutput:
-    from .metrics import compute_kpis
+    from .metrics import check_payers, compute_kpis, replication_costs
 
     t0 = time.perf_counter()
     model = Model(p, Streams(replication_seed(seed, replication)))
     model.run()
     little = model.check_invariants()
+    costs = replication_costs(model)
+    check_payers(costs)
     kpis = compute_kpis(model)
     runtime = time.perf_counter() - t0
     return ReplicationOutput(
@@ -341,7 +364,7 @@ def run_replication(p: Params, seed: int, replication: int) -> ReplicationOutput
         kpis=kpis,
         daily=model.rec.daily,
         delays_by_reason=dict(model.rec.delay_days),
-        costs=dict(model.rec.costs),
+        costs=costs,
         counts=dict(model.rec.counts),
         runtime_seconds=runtime,
         events=model.env.scheduled,

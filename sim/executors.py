@@ -5,7 +5,8 @@ One option, ``executor``, chooses the place; the work and its results are the sa
 ==========================  ===============================================================
 ``None``                    ``workers=1``: in this process; ``workers=N``: N local processes
 ``"serial"``                in this process, one replication after another
-``"processes"``             local processes (joblib/loky): ``workers`` of them, or one per core
+``"processes"``             local processes: ``workers`` of them, or one per core; a worker
+                            that dies costs only its own replication, which is retried
 ``"dask"``                  a Dask LocalCluster started here (``workers`` processes, or one per
                             core) and reused by later calls in this Python process
 ``"tcp://host:8786"``       the Dask scheduler at that address (any cluster, e.g. SLURM workers
@@ -19,7 +20,9 @@ Results come back as plain data and are put back in task order, so the same seed
 give identical results whichever executor runs them. Replications travel in batches (a few
 per task) so that scheduling overhead stays small next to the simulation itself.
 
-An exception inside a replication is caught where it runs and comes back as a
+This module knows nothing of replications: it runs a function over items (the runner ships
+replications through it and imports it; it imports nothing from the runner). An exception
+inside a replication is caught where it runs and comes back as a
 :class:`~sim.runner.Failure` record. If the infrastructure fails instead (a worker process
 dies, a task cannot be sent), the replications of the batches that did not come back are
 recorded as failures too and the finished ones are kept.
@@ -33,8 +36,7 @@ import math
 import re
 import sys
 import threading
-import traceback
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from .errors import ConfigError
@@ -120,7 +122,14 @@ class SerialExecutor(Executor):
 
 
 class ProcessExecutor(Executor):
-    """Local worker processes through joblib's loky backend (reused between calls)."""
+    """Local worker processes, reused between calls.
+
+    Each worker takes one item at a time. If a worker dies (a crash, the out-of-memory
+    killer, ``kill -9``), only the item it held is affected: the worker is replaced and the
+    item is tried again, up to :data:`RETRIES` more times, as Dask does; every other item,
+    finished or not, is unaffected. Workers exit when the process that started them dies
+    (Linux: the kernel signals them; elsewhere they notice within a second).
+    """
 
     kind = "processes"
 
@@ -132,25 +141,207 @@ class ProcessExecutor(Executor):
             # Starting a pool for a single replication costs more than it saves.
             yield from Executor.imap_unordered(self, fn, items, on_error)
             return
-        from joblib import Parallel, delayed
-
-        batches = _batches(items, self.workers, self.batch_size)
-        pending = dict(enumerate(batches))
-        parallel = Parallel(n_jobs=self.workers, backend="loky", batch_size=1,
-                            return_as="generator_unordered")
+        pool, shared = _borrow_pool(self.workers)
         try:
-            for key, results in parallel(delayed(_tagged_batch)(fn, b, k)
-                                         for k, b in pending.copy().items()):
-                pending.pop(key, None)
-                yield from results
-        except Exception as exc:  # a worker died or a task could not be sent
-            for batch in pending.values():
-                for index, item in batch:
-                    yield index, on_error(item, exc)
+            yield from pool.imap_unordered(fn, items, on_error)
+        finally:
+            _return_pool(pool, shared)
 
 
-def _tagged_batch(fn, batch, key):
-    return key, _run_batch(fn, batch)
+# A worker that dies costs its item this many further attempts (Dask allows 3 in all).
+RETRIES = 2
+
+
+class WorkerDied(RuntimeError):
+    """A worker process ended while running an item, every time the item was tried."""
+
+
+def _worker_main(conn, parent_pid: int) -> None:  # pragma: no cover - runs in the child
+    import os
+    import pickle
+    import signal
+
+    _die_with_parent()
+    # Ctrl-C is the parent's to handle: it stops the pool (and so this worker) itself.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    while True:
+        # Poll rather than block, so a parent gone without a signal is noticed.
+        while not conn.poll(1.0):
+            if os.getppid() != parent_pid:
+                os._exit(0)
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            os._exit(0)
+        if message is None:
+            return
+        key, fn, item = message
+        try:
+            conn.send((key, True, fn(item)))
+        except Exception as exc:  # the item's own error, or a result that does not pickle
+            try:
+                conn.send((key, False, pickle.dumps(exc)))
+            except Exception:
+                conn.send((key, False, pickle.dumps(RuntimeError(repr(exc)))))
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child
+    """Linux: ask the kernel to send SIGKILL to this worker when its parent dies."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except Exception:  # not fatal: the worker also polls its parent's pid
+        pass
+
+
+class _Worker:
+    def __init__(self, ctx):
+        import os
+
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(target=_worker_main, args=(child, os.getpid()), daemon=True)
+        self.process.start()
+        child.close()
+        self.job: tuple[int, Any] | None = None  # (index, item) being run
+
+    def stop(self) -> None:
+        try:
+            self.conn.send(None)
+        except OSError:
+            pass
+        self.process.join(timeout=2)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join(timeout=2)
+        self.conn.close()
+
+
+class _Pool:
+    """A fixed number of worker processes, one item each at a time, replaced when they die."""
+
+    def __init__(self, workers: int):
+        import multiprocessing
+
+        # spawn: safe from a threaded parent (the app), the same on every platform.
+        self.ctx = multiprocessing.get_context("spawn")
+        self.size = workers
+        self.workers = [_Worker(self.ctx) for _ in range(workers)]
+
+    def imap_unordered(self, fn, items, on_error):
+        import pickle
+        from multiprocessing.connection import wait
+
+        queue = list(enumerate(items))
+        queue.reverse()
+        attempts: dict[int, int] = {}
+        running = 0
+        try:
+            while queue or running:
+                for w in self.workers:
+                    if w.job is None and queue:
+                        index, item = queue.pop()
+                        w.job = (index, item)
+                        try:
+                            w.conn.send((index, fn, item))
+                        except (OSError, ValueError):
+                            pass  # a dead worker: found below through its sentinel
+                        running += 1
+                ready = wait([w.conn for w in self.workers if w.job is not None]
+                             + [w.process.sentinel for w in self.workers if w.job is not None])
+                for i, w in enumerate(self.workers):
+                    if w.job is None:
+                        continue
+                    if w.conn in ready:
+                        try:
+                            key, ok, payload = w.conn.recv()
+                        except (EOFError, OSError):
+                            pass  # died while answering: handled as a death below
+                        else:
+                            index, item = w.job
+                            w.job = None
+                            running -= 1
+                            yield index, (payload if ok else on_error(item, pickle.loads(payload)))
+                            continue
+                    if w.process.sentinel in ready or not w.process.is_alive():
+                        index, item = w.job
+                        w.job = None
+                        running -= 1
+                        code = w.process.exitcode
+                        w.conn.close()
+                        self.workers[i] = _Worker(self.ctx)
+                        attempts[index] = attempts.get(index, 0) + 1
+                        if attempts[index] <= RETRIES:
+                            queue.append((index, item))
+                        else:
+                            yield index, on_error(item, WorkerDied(
+                                f"the worker process running this item died {attempts[index]} "
+                                f"times (last exit code {code})"))
+        except BaseException:
+            # Interrupted: workers may hold half-done items; do not reuse them.
+            self.close()
+            raise
+
+    @property
+    def alive(self) -> bool:
+        return bool(self.workers) and all(w.process.is_alive() for w in self.workers)
+
+    def close(self) -> None:
+        workers, self.workers = self.workers, []
+        for w in workers:
+            w.stop()
+
+
+def _import_model(_: Any) -> None:
+    import importlib
+
+    importlib.import_module("sim.engine")
+
+
+def warm_up(workers: int) -> None:
+    """Start the shared pool of ``workers`` processes and import the model in each, so the
+    first run does not wait for them (the app calls this while the planner chooses)."""
+    if workers > 1:
+        ProcessExecutor(workers).map(_import_model, [None] * workers, lambda item, exc: None)
+
+
+_pools: dict[int, _Pool] = {}
+_pools_busy: dict[int, int] = {}  # pool size -> thread using it
+_pools_lock = threading.Lock()
+_pool_free = threading.Condition(_pools_lock)
+
+
+def _borrow_pool(workers: int) -> tuple[_Pool, bool]:
+    """The shared pool of this size, started once and reused. A second caller (another app
+    session) waits for it rather than start more processes: the cores are the limit either
+    way, and memory stays bounded by one pool. A thread already using it gets a private one."""
+    me = threading.get_ident()
+    with _pool_free:
+        while workers in _pools_busy:
+            if _pools_busy[workers] == me:
+                return _Pool(workers), False
+            _pool_free.wait()
+        pool = _pools.get(workers)
+        if pool is None or not pool.alive:
+            if pool is not None:
+                pool.close()
+            pool = _pools[workers] = _Pool(workers)
+            atexit.register(pool.close)
+        _pools_busy[workers] = me
+        return pool, True
+
+
+def _return_pool(pool: _Pool, shared: bool) -> None:
+    if not shared:
+        pool.close()
+        return
+    with _pool_free:
+        _pools_busy.pop(pool.size, None)
+        _pool_free.notify_all()
 
 
 class DaskExecutor(Executor):
@@ -228,6 +419,44 @@ def _local_dask_client(workers: int) -> Any:
         return client
 
 
+# Seconds to wait for a scheduler to greet and for the client to connect.
+CONNECT_TIMEOUT = 10.0
+
+
+def _probe_scheduler(address: str) -> None:
+    """Fail fast unless something at a tcp address speaks first, as a Dask scheduler does.
+
+    A Dask scheduler writes its handshake as soon as a connection opens; a web server or
+    most other services wait for the client, and the Dask client would then wait for ever.
+    """
+    import socket
+
+    text = address.removeprefix("tcp://")
+    if "://" in text:
+        return  # tls, ucx, ...: left to the client's own timeout
+    host, _, port = text.rpartition(":")
+    try:
+        sock = socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_TIMEOUT)
+    except (OSError, ValueError) as exc:
+        raise ConfigError(
+            f"executor = {address!r}: no Dask scheduler answered at that address ({exc}). "
+            "Start one (dask scheduler, or dask-jobqueue on a cluster) or use "
+            "executor=processes.", [("executor", address, ALLOWED_EXECUTORS)]) from None
+    with sock:
+        sock.settimeout(CONNECT_TIMEOUT / 2)
+        try:
+            first = sock.recv(16)
+        except OSError:  # silence: the service waits for the client to speak first
+            first = b""
+    if not first or first.startswith((b"HTTP", b"SSH", b"<")):
+        raise ConfigError(
+            f"executor = {address!r}: the service there is not a Dask scheduler (it did not "
+            "greet as one within "
+            f"{CONNECT_TIMEOUT / 2:g} s). Check the address (the scheduler port, usually "
+            "8786, not the dashboard) or use executor=processes.",
+            [("executor", address, ALLOWED_EXECUTORS)])
+
+
 def _remote_dask_client(address: str) -> Any:
     with _clients_lock:
         client = _clients.get(address)
@@ -235,8 +464,9 @@ def _remote_dask_client(address: str) -> Any:
             return client
         from distributed import Client
 
+        _probe_scheduler(address)
         try:
-            client = Client(address, timeout="10s")
+            client = Client(address, timeout=f"{CONNECT_TIMEOUT:g}s")
         except (OSError, TimeoutError) as exc:
             raise ConfigError(
                 f"executor = {address!r}: no Dask scheduler answered at that address ({exc}). "
@@ -248,7 +478,12 @@ def _remote_dask_client(address: str) -> Any:
 
 
 def shutdown() -> None:
-    """Close the LocalClusters and scheduler connections opened by this module."""
+    """Close the worker pools, LocalClusters and scheduler connections opened here."""
+    with _pools_lock:
+        pools = list(_pools.values())
+        _pools.clear()
+    for pool in pools:
+        pool.close()
     with _clients_lock:
         clients = list(_clients.values())
         _clients.clear()
@@ -319,76 +554,6 @@ def resolve_executor(spec: Any = None, workers: int = 1,
 
 
 # ------------------------------------------------------------------------------------------
-def _replication_task(task):
-    from .runner import _one
-
-    return _one(*task)
-
-
-def _infrastructure_failure(task, exc: BaseException):
-    """A Failure record for a replication whose batch never came back."""
-    from .runner import Failure
-
-    params, seed, replication = task
-    return Failure(params.name, replication, seed,
-                   f"{type(exc).__name__} in the executor: {exc}",
-                   "".join(traceback.format_exception(exc)))
-
-
-def run_tasks(tasks: Sequence[tuple[Any, int, int]], executor: Any = None, workers: int = 1,
-              progress: ProgressCallback | None = None) -> list[Any]:
-    """Run (params, seed, replication) tasks; outputs or Failure records in task order."""
-    return resolve_executor(executor, workers).map(
-        _replication_task, tasks, _infrastructure_failure, progress)
-
-
-def run_points(points: Mapping[str, Any], replications: int | Iterable[int], seed: int,
-               executor: Any = None, workers: int = 1,
-               progress: ProgressCallback | None = None,
-               on_point: Callable[[str, Any], None] | None = None) -> dict[str, Any]:
-    """Run many configs (sweep points) as one stream of work; one Results per point.
-
-    ``replications`` is a count or the replication indices to run (for extending a pilot
-    run). Every point uses the same seed, so replication i of every point shares its random
-    streams (common random numbers). ``on_point(label, results)`` is called as soon as all
-    replications of a point are back, in this process, so a point can be stored at once and
-    an interrupted sweep loses only the points still running. Failed replications are kept
-    in ``Results.failures``; nothing is raised for them. ``Results.runtime_seconds`` of a
-    point is the simulation time of its replications added up.
-    """
-    from .runner import _assemble
-
-    reps = list(range(replications)) if isinstance(replications, int) else list(replications)
-    if not reps:
-        raise ConfigError("replications: need at least one", [("replications", reps, ">= 1")])
-    ex = resolve_executor(executor, workers)
-    # Point by point, so each point's replications sit in neighbouring batches and points
-    # finish (and are stored) progressively rather than all at the end.
-    tasks = [(label, params, seed, r) for label, params in points.items() for r in reps]
-    outputs: dict[str, list[Any]] = {label: [] for label in points}
-    results: dict[str, Any] = {}
-    total = len(tasks)
-    done = 0
-    for index, output in ex.imap_unordered(_replication_task, [t[1:] for t in tasks],
-                                           _infrastructure_failure):
-        label = tasks[index][0]
-        outputs[label].append(output)
-        done += 1
-        if progress:
-            progress(done, total)
-        if len(outputs[label]) == len(reps):
-            done_outputs = outputs.pop(label)
-            # Points overlap in time, so a point's runtime is its replications' own
-            # simulation time added up, not a wall-clock span.
-            runtime = sum(getattr(o, "runtime_seconds", 0.0) for o in done_outputs)
-            res = _assemble(points[label].name, points[label], seed, done_outputs, runtime)
-            results[label] = res
-            if on_point:
-                on_point(label, res)
-    return {label: results[label] for label in points}
-
-
-# ------------------------------------------------------------------------------------------
 class ProgressBar:
     """A progress callback ``(done, total)`` drawing a tqdm bar: done, rate and ETA.
 
@@ -426,4 +591,4 @@ class ProgressBar:
 
 __all__ = ["ALLOWED_EXECUTORS", "Executor", "SerialExecutor", "ProcessExecutor", "DaskExecutor",
            "ProgressBar", "default_workers", "resolve_executor", "validate_executor",
-           "run_tasks", "run_points", "shutdown"]
+           "shutdown", "warm_up"]

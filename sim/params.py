@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 Evidence = Literal["strong", "moderate", "weak"]
 
@@ -49,6 +49,16 @@ class Block(BaseModel):
     """Base for every config block: unknown keys are errors, assignments are validated."""
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_for_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        # pydantic reads true as 1: a switch typed into a number field must be an error.
+        if isinstance(value, bool) and info.field_name:
+            ann = cls.model_fields[info.field_name].annotation
+            if bool not in getattr(ann, "__args__", (ann,)):
+                raise ValueError("must be a number, not true or false")
+        return value
 
 
 class UncertainEffect(Block):
@@ -229,6 +239,17 @@ class Population(Block):
     def projected_size(self) -> int:
         """People aged 65+ simulated: today's size grown over projection_years."""
         return max(1, round(self.size * (1.0 + self.growth_per_year) ** self.projection_years))
+
+    @model_validator(mode="after")
+    def _projected_within_limit(self) -> Population:
+        from .limits import MAX_PROJECTED_POPULATION
+
+        if self.projected_size > MAX_PROJECTED_POPULATION:
+            raise ValueError(
+                f"size {self.size:,} grown by {self.growth_per_year:g} a year for "
+                f"{self.projection_years:g} years is {self.projected_size:,} people; the limit "
+                f"after projection is {MAX_PROJECTED_POPULATION:,}")
+        return self
 
     mean_long_term_conditions: float = param(
         2.0, unit="conditions", ge=0, le=10,
@@ -794,9 +815,10 @@ class Levers(Block):
         group="community",
     )
     key_worker_cost_per_person_year: float = param(
-        1000, unit="GBP per enrolled person per year", ge=0, le=100_000,
-        description="Staff cost of case management per enrolled person.",
-        source="assumption: a band 6-7 community matron (about 50,000 GBP) per caseload of 50",
+        1290, unit="GBP per enrolled person per year (2024/25 prices)", ge=0, le=100_000,
+        description="Staff cost of case management per enrolled person (NHS).",
+        source="NHS Agenda for Change 2024/25 band 7 mid-point (about 49,500 GBP) plus employer "
+        "on-costs (about 30%), over a caseload of 50 (the caseload is an assumption)",
         evidence="weak", group="money",
     )
     risk_stratification_accuracy: float = param(
@@ -844,9 +866,10 @@ class Levers(Block):
         evidence="weak", mechanism="Drawn per replication.", group="community",
     )
     neighbourhood_team_cost_per_1000_per_year: float = param(
-        12_000, unit="GBP per 1,000 people 65+ per year", ge=0, le=1e7,
-        description="Running cost of neighbourhood teams (staff beyond today's services).",
-        source="assumption (about 12 staff per 50,000 people 65+)", evidence="weak",
+        12_800, unit="GBP per 1,000 people 65+ per year (2024/25 prices)", ge=0, le=1e7,
+        description="Running cost of neighbourhood teams (staff beyond today's services; NHS).",
+        source="assumption of about 12 staff per 50,000 people 65+, each at the Agenda for "
+        "Change 2024/25 band 6 mid-point (about 41,000 GBP) plus 30% on-costs", evidence="weak",
         group="money",
     )
     pooled_budget_share: float = param(
@@ -857,63 +880,201 @@ class Levers(Block):
         "share of funding-panel waits disappear (no dispute over who pays).",
         source=f"{CSV}: integration_bcf_admissions", evidence="moderate", group="money",
     )
+    pooled_budget_nhs_contribution: float = param(
+        0.55, unit="share of the pool", ge=0, le=1,
+        description="Share of the pooled budget the NHS pays in; the council pays the rest. "
+        "The pool is where money moved, not a saving: each partner's net cost is its own "
+        "cost plus its contribution to the pool.",
+        source="Better Care Fund policy framework 2023-25: NHS minimum contribution about "
+        "4.8bn of about 8.7bn GBP pooled in 2023/24 (the rest council grants and additional "
+        "contributions); evidence/unit_costs.csv: bcf_nhs_share", evidence="moderate",
+        group="money",
+    )
     record_outage: RecordOutage = Field(default_factory=RecordOutage)
 
 
 # --------------------------------------------------------------------------------------------
-# Costs (GBP). Price years differ by source; see docs for the uplift.
+# Costs (GBP), all in one price year. Each money default is its source's figure uplifted by the
+# HM Treasury GDP deflator; evidence/unit_costs.csv gives the figure, its year and the uplift
+# (tests/test_costs.py checks the two agree).
 # --------------------------------------------------------------------------------------------
+UC = "evidence/unit_costs.csv"
+
+
+def money(default: float, unit: str, description: str, source: str, evidence: Evidence,
+          le: float = 1e6) -> Any:
+    return param(default, unit=f"{unit} (2024/25 prices)", ge=0, le=le,
+                 description=description, source=source, evidence=evidence, group="money")
+
+
 class Costs(Block):
-    ae_attendance: float = param(148, unit="GBP per attendance", ge=0, le=1e5,
-                                 description="A&E attendance (NHS).",
-                                 source=f"{CSV}: cost_ae_attendance", evidence="strong",
-                                 group="money")
-    admission_episode: float = param(1590, unit="GBP per admission", ge=0, le=1e6,
-                                     description="Non-elective episode treatment cost (NHS).",
-                                     source=f"{CSV}: cost_nel_episode", evidence="strong",
-                                     group="money")
-    acute_bed_day: float = param(345, unit="GBP per bed day", ge=0, le=1e5,
-                                 description="Acute bed day (hotel cost, NHS).",
-                                 source=f"{CSV}: cost_standard_bed_day", evidence="moderate",
-                                 group="money")
-    delayed_bed_day: float = param(395, unit="GBP per night", ge=0, le=1e5,
-                                   description="Acute bed day of a person medically fit to "
-                                   "leave (NHS).", source=f"{CSV}: cost_delayed_night",
-                                   evidence="moderate", group="money")
-    assessment: float = param(250, unit="GBP per assessment", ge=0, le=1e5,
-                              description="Social work discharge assessment (council).",
-                              source="PSSRU Unit Costs (about 4 hours of social worker time)",
-                              evidence="weak", group="money")
-    reablement_episode: float = param(1901, unit="GBP per episode", ge=0, le=1e6,
-                                      description="Reablement episode (council).",
-                                      source=f"{CSV}: cost_reablement_episode",
-                                      evidence="moderate", group="money")
-    intermediate_care_bed_day: float = param(220, unit="GBP per bed day", ge=0, le=1e5,
-                                             description="Bed-based intermediate care (NHS).",
-                                             source="National Audit of Intermediate Care "
-                                             "(about 200-250 GBP per day)", evidence="weak",
-                                             group="money")
-    home_care_hour: float = param(24.10, unit="GBP per hour", ge=0, le=1e4,
-                                  description="Home care hour paid by the council.",
-                                  source=f"{CSV}: cost_home_care_hour_council",
-                                  evidence="moderate", group="money")
-    bridging_care_day: float = param(60, unit="GBP per day", ge=0, le=1e4,
-                                     description="Bridging care at home while a discharge-to-"
-                                     "assess patient waits for the service (NHS).",
-                                     source="assumption (about 2.5 hours of care a day)",
-                                     evidence="weak", group="money")
-    residential_week: float = param(949, unit="GBP per week", ge=0, le=1e5,
-                                    description="Residential care home week (council-funded).",
-                                    source=f"{CSV}: cost_care_home_residential_week",
-                                    evidence="moderate", group="money")
-    nursing_week: float = param(1267, unit="GBP per week", ge=0, le=1e5,
-                                description="Nursing care home week (council-funded).",
-                                source=f"{CSV}: cost_care_home_nursing_week",
-                                evidence="moderate", group="money")
-    nursing_care_contribution_week: float = param(
-        235.88, unit="GBP per week", ge=0, le=1e4,
-        description="NHS-funded nursing care paid by the NHS for each nursing-home resident.",
-        source="DHSC NHS-funded nursing care rate 2024/25", evidence="strong", group="money")
+    price_year: Literal["2024/25"] = param(
+        "2024/25", unit="financial year",
+        description="The price year of every cost: sources from other years are uplifted with "
+        "the HM Treasury GDP deflator (evidence/price_index.csv).",
+        source="HM Treasury GDP deflators at market prices", evidence="strong", group="money")
+    ae_attendance: float = money(
+        194, "GBP per attendance", "A&E attendance (NHS, variable).",
+        f"{UC}: ae_attendance (148 GBP in 2016/17, NHS Reference Costs)", "strong")
+    acute_bed_day: float = money(
+        401, "GBP per bed day", "Ward (hotel) cost of a staffed acute bed for a day, occupied "
+        "or not (NHS). Split into fixed and variable by acute_occupied_share.",
+        f"{UC}: standard_bed_day (345 GBP in 2020/21, National Cost Collection)", "moderate")
+    acute_occupied_share: float = param(
+        0.10, unit="share of the ward cost", ge=0, le=1,
+        description="Share of the ward cost that is spent only when the bed is occupied "
+        "(meals, laundry, ward consumables). The rest is a fixed cost per staffed bed paid "
+        "whether used or not; a freed bed day releases only this share as cash.",
+        source="assumption (catering, linen and consumables are about a tenth of ward costs)",
+        evidence="weak", group="money")
+    admission_episode: float = money(
+        1283, "GBP per admission", "Treatment cost of a non-elective spell (NHS, variable): "
+        "the episode cost less its ward share, which the fixed cost per staffed bed already "
+        "covers, so no bed day is paid twice.",
+        f"{UC}: nel_treatment (1590 GBP non-elective episode in 2016/17 x 62% treatment "
+        "share: 901 GBP per non-elective day of which 345 ward, National Cost Collection "
+        "2020/21)", "moderate")
+    escalation_bed_day: float = money(
+        501, "GBP per bed day open", "Escalation (surge) bed for each day it is open, used or "
+        "not (NHS, fixed): the ward cost with a premium for agency and bank staff.",
+        "assumption: acute_bed_day plus 25% for temporary staffing", "weak")
+    intermediate_care_bed_day: float = money(
+        282, "GBP per bed day", "Staffed bed-based intermediate care, per bed per day, "
+        "occupied or not (NHS, fixed).",
+        f"{UC}: intermediate_care_bed_day (220 GBP in 2017/18, National Audit of "
+        "Intermediate Care)", "weak")
+    reablement_place_year: float = money(
+        31_150, "GBP per place per year", "Reablement team cost per place (people supported "
+        "at once), paid whether the place is used or not (council, fixed).",
+        f"{UC}: reablement_place_year (1901 GBP per ST-Max episode in 2022/23 x 17.4 "
+        "episodes of 21 days a place could run in a year x 85% planned use)", "moderate",
+        le=1e7)
+    reablement_episode: float = money(
+        0, "GBP per episode", "Cost per reablement episode beyond the team (council, "
+        "variable), e.g. episodes bought from a provider per case. 0: an in-house team whose "
+        "cost is all in reablement_place_year.", "model design", "moderate")
+    social_worker_year: float = money(
+        64_300, "GBP per whole-time social worker per year", "Hospital social worker: salary, "
+        "on-costs, overheads and capital (council, fixed).",
+        f"{UC}: social_worker_year (62,000 GBP in 2023/24, PSSRU Unit Costs 2023)", "moderate",
+        le=1e7)
+    assessment: float = money(
+        0, "GBP per assessment", "Cost of a discharge assessment beyond the social workers' "
+        "own time, e.g. an assessment bought from an agency (council, variable). 0: "
+        "assessments are done by the employed social workers (social_worker_year).",
+        "model design", "moderate")
+    home_care_hour: float = money(
+        23.44, "GBP per hour", "Home care hour at the rate councils pay (council).",
+        f"{UC}: home_care_hour_council (24.10 GBP in 2025/26, Homecare Association)",
+        "moderate", le=1e4)
+    home_care_block_share: float = param(
+        0.20, unit="share of home care capacity", ge=0, le=1,
+        description="Share of home care hours the council contracts on block or guaranteed-"
+        "hours terms, paid whether used or not (fixed); hours beyond the block are bought per "
+        "hour delivered (variable).",
+        source="assumption: most council home care is bought per hour delivered (spot or "
+        "framework); a minority of councils use block or guaranteed-hours contracts",
+        evidence="weak", group="money")
+    home_care_council_funded_share: float = param(
+        0.75, unit="share of hours", ge=0, le=1,
+        description="Share of home care hours delivered that the council funds; the rest "
+        "are self-funded (counted in activity, not in public cost).",
+        source=f"{UC}: home_care_public_share (about three quarters of home care hours are "
+        "publicly funded)", evidence="moderate", group="money")
+    home_care_client_contribution: float = param(
+        0.10, unit="share of the council's home care cost", ge=0, le=1,
+        description="Charges clients pay towards council-funded home care after a financial "
+        "assessment, netted off the council's cost.",
+        source=f"{UC}: client_contribution_community (ASC-FR client contributions as a share "
+        "of gross spend on community support)", evidence="weak", group="money")
+    bridging_care_day: float = money(
+        60, "GBP per day", "Bridging care at home while a discharge-to-assess patient waits "
+        "for the service (NHS, variable).",
+        "assumption: about 2.5 hours of care a day at home_care_hour", "weak", le=1e4)
+    residential_week: float = money(
+        881, "GBP per week", "Residential care home week at the rate councils pay "
+        "(council-funded residents, council).",
+        f"{UC}: residential_week_council (850 GBP in 2023/24, ASC-FR unit costs)", "moderate",
+        le=1e5)
+    nursing_week: float = money(
+        985, "GBP per week", "Nursing home week at the rate councils pay, excluding NHS-funded "
+        "nursing care (council-funded residents, council).",
+        f"{UC}: nursing_week_council (950 GBP in 2023/24, ASC-FR unit costs)", "moderate",
+        le=1e5)
+    chc_week: float = money(
+        1314, "GBP per week", "Care-home week of a resident funded by NHS Continuing "
+        "Healthcare (NHS pays the whole fee).",
+        f"{UC}: nursing_week_market (1267 GBP in 2023/24, LaingBuisson)", "moderate", le=1e5)
+    care_home_client_contribution: float = param(
+        0.30, unit="share of the council's care-home cost", ge=0, le=1,
+        description="Contributions council-funded residents pay from their income and assets, "
+        "netted off the council's cost.",
+        source=f"{UC}: client_contribution_residential (ASC-FR client contributions as a "
+        "share of gross spend on long-term residential and nursing care, 65+)",
+        evidence="weak", group="money")
+    care_home_block_share: float = param(
+        0.05, unit="share of care-home beds", ge=0, le=1,
+        description="Share of care-home beds the council block-books, paid at the residential "
+        "rate whether filled or not (fixed); the other council places are bought per "
+        "resident week (variable). Extra market beds cost the public purse nothing until "
+        "someone the council funds is placed in them.",
+        source="assumption: councils buy most older people's places spot, a few on block "
+        "contracts", evidence="weak", group="money")
+    nursing_care_contribution_week: float = money(
+        235.88, "GBP per week",
+        "NHS-funded nursing care paid by the NHS for each nursing-home resident not on "
+        "Continuing Healthcare, self-funders included.",
+        "DHSC NHS-funded nursing care rate 2024/25", "strong", le=1e4)
+    seven_day_extra_staff_share: float = param(
+        0.20, unit="share of social work staff", ge=0, le=2,
+        description="Seven-day assessment needs this many more social workers (council) to "
+        "cover weekends at a lower level than weekdays.",
+        source="assumption: weekend cover at half the weekday level adds 2 x 0.5 / 5 = 20%",
+        evidence="weak", group="money")
+    seven_day_nhs_per_1000_per_year: float = money(
+        2_200, "GBP per 1,000 people 65+ per year", "NHS weekend therapy, pharmacy and "
+        "discharge staff that seven-day assessment needs.",
+        "assumption: 2 whole-time band 6 posts (about 53,500 GBP with on-costs) per 50,000 "
+        "people 65+", "weak", le=1e7)
+    trusted_assessor_post_year: float = money(
+        53_500, "GBP per post per year", "Trusted assessor post (council, through the Better "
+        "Care Fund as in Lincolnshire).",
+        "NHS Agenda for Change 2024/25 band 6 mid-point (about 41,000 GBP) plus 30% on-costs",
+        "moderate", le=1e7)
+    trusted_assessor_posts_per_50k: float = param(
+        2.0, unit="posts per 50,000 people 65+", ge=0, le=100,
+        description="Trusted assessor posts the lever needs.",
+        source=f"{CSV}: trusted_assessor_lincs (a county scheme of a few posts; scaled, "
+        "assumption)", evidence="weak", group="money")
+    discharge_to_assess_team_per_1000_per_year: float = money(
+        4_800, "GBP per 1,000 people 65+ per year at full discharge to assess",
+        "Discharge to assess coordination team (NHS), scaled by discharge_to_assess_share.",
+        "assumption: 4 whole-time band 6-7 coordinators (about 60,000 GBP with on-costs) per "
+        "50,000 people 65+ when every supported discharge goes home first", "weak", le=1e7)
+    shared_record_per_1000_per_year: float = money(
+        5_000, "GBP per 1,000 people 65+ per year", "Shared care record licence, hosting and "
+        "support while the shared care plan lever is on (NHS).",
+        "assumption: about 1 GBP per head of the whole population a year, people 65+ about "
+        "a fifth of it", "weak", le=1e7)
+    shared_record_setup_per_1000: float = money(
+        15_000, "GBP per 1,000 people 65+, first year only", "Setting up the shared record "
+        "(integration, training) in the first year of the run (NHS).",
+        "assumption: three years of running cost", "weak", le=1e7)
+    neighbourhood_team_setup_per_1000: float = money(
+        6_400, "GBP per 1,000 people 65+, first year only", "Recruiting and setting up "
+        "neighbourhood teams in the first year of the run (NHS).",
+        "assumption: half a year of running cost", "weak", le=1e7)
+    discount_rate: float = param(
+        0.035, unit="per year", ge=0, le=0.2,
+        description="Discount rate for totals over several years (year 1 undiscounted).",
+        source="HM Treasury Green Book 2022 (3.5% for the first 30 years)", evidence="strong",
+        group="money")
+    release_acute_beds: int = param(
+        0, unit="beds", ge=0, le=100_000,
+        description="Acute beds this scenario closes when compared with its baseline: the "
+        "capacity released by fewer bed days becomes cash up to this many beds a year. The "
+        "run itself keeps acute.beds; to simulate the closure, lower acute.beds too.",
+        source="choice of the user", evidence="strong", group="money")
 
 
 # Capacities left blank are scaled from these figures for 50,000 people aged 65+.
@@ -947,17 +1108,26 @@ class Params(Block):
     levers: Levers = Field(default_factory=Levers)
     costs: Costs = Field(default_factory=Costs)
 
-    @model_validator(mode="after")
-    def _scale_blank_capacities(self) -> Params:
-        """Blank capacities follow the population: the default per 50,000 people 65+."""
+    def blank_capacities(self) -> frozenset[str]:
+        """Capacities left blank (``block.field``): they follow ``population.size``."""
+        return frozenset(f"{block}.{field}" for block, field, _, _ in CAPACITY_PER_50K
+                         if getattr(getattr(self, block), field) is None)
+
+    def resolved(self) -> Params:
+        """A copy with every blank capacity filled in: the default per 50,000 people 65+,
+        scaled to ``population.size``. The one place a blank capacity becomes a number; the
+        scenario itself keeps it blank, so it still follows the population when the size
+        changes later. Filled values are unchanged."""
+        if not self.blank_capacities():
+            return self
+        out = self.model_copy(deep=True)
         scale = self.population.size / 50_000
         for block, field, per_50k, whole in CAPACITY_PER_50K:
-            target = getattr(self, block)
+            target = getattr(out, block)
             if getattr(target, field) is None:
                 value = per_50k * scale
                 setattr(target, field, max(1, round(value)) if whole else round(value, 1))
-        return self
-
+        return out
 
 
 def iter_fields(model: type[BaseModel] = Params, prefix: str = ""):

@@ -62,7 +62,11 @@ class Recorder:
         self.trackers: dict[str, Tracker] = {}
         self.counts: defaultdict[str, float] = defaultdict(float)
         self.delay_days: dict[str, float] = {r: 0.0 for r in DELAY_REASONS}
-        self.costs: defaultdict[tuple[str, str], float] = defaultdict(float)
+        # (service, payer, kind, year of the results period) -> GBP; kind is "fixed" (capacity
+        # paid for whether used or not) or "variable" (per use).
+        self.costs: defaultdict[tuple[str, str, str, int], float] = defaultdict(float)
+        # Cumulative tracker areas at each year boundary of a multi-year results period.
+        self.year_areas: list[dict[str, float]] = []
         self.daily: list[dict[str, float]] = []
         self.delays_completed: list[float] = []
         self.acute_stays_started = 0
@@ -95,9 +99,16 @@ class Recorder:
         b = t1 if t1 < self.end else self.end
         return b - a if b > a else 0.0
 
-    def cost(self, service: str, payer: str, amount: float, now: float) -> None:
+    def cost(self, service: str, payer: str, amount: float, now: float,
+             kind: str = "variable") -> None:
         if self.start <= now < self.end and amount:
-            self.costs[(service, payer)] += amount
+            self.costs[(service, payer, kind, int((now - self.start) // 365.0))] += amount
+
+    def mark_year(self, now: float) -> None:
+        """Snapshot every tracker's area so costs over time can be split by year."""
+        for t in self.trackers.values():
+            t.close(now)
+        self.year_areas.append({name: t.area for name, t in self.trackers.items()})
 
     def close(self, now: float) -> None:
         for t in self.trackers.values():

@@ -38,8 +38,50 @@ def code_version() -> dict[str, str | None]:
             capture_output=True, text=True, timeout=5, check=True).stdout.strip() or None
     except (OSError, subprocess.SubprocessError):
         pass
-    return {"package_version": __version__, "git_commit": commit,
-            "python": platform.python_version()}
+    return {"package_version": __version__, "model_version": model_version(),
+            "git_commit": commit, "python": platform.python_version()}
+
+
+# Modules that do not change what a replication computes (surfaces, I/O, checks). Every other
+# module of sim/ and sim/pathways/ is "the model": its source goes into model_version().
+_NOT_MODEL = frozenset({"__init__.py", "__main__.py", "cli.py", "docs.py", "errors.py",
+                        "executors.py", "limits.py", "results_io.py",
+                        "stats.py", "validation.py", "verification.py", "config.py"})
+_model_version: str | None = None
+
+
+def model_version() -> str:
+    """A hash of the model's source files: stored points are reused only when it matches,
+    so results of an old and a new model never mix (a comment changed counts as a change:
+    better a needless re-run than a silent mix)."""
+    global _model_version
+    if _model_version is None:
+        here = Path(__file__).resolve().parent
+        digest = hashlib.sha256()
+        for path in sorted([*here.glob("*.py"), *here.glob("pathways/*.py")]):
+            if path.name in _NOT_MODEL and path.parent == here:
+                continue
+            digest.update(path.relative_to(here).as_posix().encode())
+            digest.update(path.read_bytes())
+        _model_version = digest.hexdigest()[:12]
+    return _model_version
+
+
+def check_writable(root: Path | str) -> None:
+    """Raise ConfigError naming ``output_dir`` unless a file can be written under ``root``:
+    checked before a run, so a read-only or full folder never costs a finished run."""
+    root = Path(root)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=root, prefix=".write-check-") as fh:
+            fh.write(b"x" * 4096)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except OSError as exc:
+        raise ConfigError(
+            f"output_dir = {str(root)!r}: cannot write there ({exc.strerror or exc}); choose "
+            "a writable folder with free space", [("output_dir", str(root), "a writable folder")]
+        ) from None
 
 
 def config_hash(params: Params) -> str:
@@ -103,6 +145,7 @@ def write_results(results, root: Path | str = RESULTS_ROOT, folder: Path | None 
         "replications": results.replications,
         "failures": [f.__dict__ for f in results.failures],
         "config_hash": config_hash(results.params),
+        "price_year": results.params.costs.price_year,
         "runtime_seconds": round(results.runtime_seconds, 3),
         "written_at": datetime.now(UTC).isoformat(),
         **code_version(),
@@ -204,7 +247,7 @@ def point_key(params: Params, seed: int, replications: list[int] | range) -> str
     contiguous = reps == list(range(reps[0], reps[-1] + 1)) if reps else True
     rep_part = (f"r{reps[0]}-{reps[-1]}" if contiguous and reps
                 else "r" + hashlib.sha256(str(reps).encode()).hexdigest()[:8])
-    return f"{config_hash(params)}-s{int(seed)}-{rep_part}"
+    return f"{config_hash(params)}-m{model_version()[:8]}-s{int(seed)}-{rep_part}"
 
 
 def write_point(results, folder: Path | str, point: dict[str, Any] | None = None,
@@ -236,6 +279,7 @@ def write_point(results, folder: Path | str, point: dict[str, Any] | None = None
         "replication_ids": [int(r) for r in results.kpis["replication"]],
         "failures": [f.__dict__ for f in results.failures],
         "config_hash": config_hash(results.params),
+        "price_year": results.params.costs.price_year,
         "point": point,
         "overrides": [f"{k}={v}" for k, v in point.items()],
         "tables": list(tables),
@@ -259,6 +303,7 @@ def point_is_complete(folder: Path | str, params: Params, seed: int,
     if ids is None:  # written by write_results: replications 0..n-1
         ids = list(range(int(manifest.get("replications", -1))))
     return (manifest.get("config_hash") == config_hash(params)
+            and manifest.get("model_version") == model_version()
             and int(manifest.get("seed", -1)) == int(seed)
             and [int(i) for i in ids] == list(replications)
             and not manifest.get("failures")
@@ -300,7 +345,8 @@ def _point_columns(manifest: dict[str, Any]) -> dict[str, Any]:
     return cols
 
 
-def collect_sweep(root: Path | str, dedupe: bool = True) -> pd.DataFrame:
+def collect_sweep(root: Path | str, dedupe: bool = True,
+                  any_model: bool = False) -> pd.DataFrame:
     """Every finished result folder under ``root`` as one tidy table.
 
     One row per sweep point and replication: the point's settings (its sweep values, or the
@@ -308,16 +354,20 @@ def collect_sweep(root: Path | str, dedupe: bool = True) -> pd.DataFrame:
     ``replication``, every metric, ``config_hash`` and ``folder``. Folders without a manifest
     (unfinished) are skipped. With ``dedupe`` a replication found in several folders (the same
     config hash and seed, run twice) appears once, from the newest folder; it is the same
-    simulation, so nothing is lost.
+    simulation, so nothing is lost. Folders written by another version of the model (see
+    :func:`model_version`) are left out unless ``any_model``, so old and new results never mix.
     """
     root = Path(root)
     frames = []
+    current = model_version()
     point_keys: dict[str, None] = {}  # first-seen order of the sweep's columns
     for manifest_path in sorted(root.rglob("manifest.json")):
         folder = manifest_path.parent
         manifest = read_manifest(folder)
         kpis_path = folder / "kpis.csv"
         if manifest is None or "config_hash" not in manifest or not kpis_path.is_file():
+            continue
+        if not any_model and manifest.get("model_version") != current:
             continue
         try:
             kpis = pd.read_csv(kpis_path)

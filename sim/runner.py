@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +20,14 @@ from .config import load_scenario
 from .engine import ReplicationOutput, run_replication
 from .errors import ConfigError, ReplicationError
 from .executors import default_workers as _default_workers
-from .executors import validate_executor
+from .executors import resolve_executor, validate_executor
+from .limits import (
+    check_points,
+    check_replications,
+    check_seed,
+    check_work,
+    check_workers,
+)
 from .metrics import METRICS
 from .params import Params
 from .readout.stats import t_interval
@@ -125,18 +132,15 @@ def _execute(tasks: list[tuple[Params, int, int]], workers: int,
              progress: ProgressCallback | None, executor: Any = None
              ) -> list[ReplicationOutput | Failure]:
     """Run the tasks where ``executor`` says (see :mod:`sim.executors`), in task order."""
-    from .executors import run_tasks
-
     return run_tasks(tasks, executor=executor, workers=workers, progress=progress)
 
 
-def _check_counts(replications: int, workers: int) -> None:
-    if not isinstance(replications, int) or isinstance(replications, bool) or replications < 1:
-        raise ConfigError(f"replications = {replications!r}: must be a whole number >= 1",
-                          [("replications", replications, "a whole number >= 1")])
-    if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
-        raise ConfigError(f"workers = {workers!r}: must be a whole number >= 1",
-                          [("workers", workers, "a whole number >= 1")])
+def _check_request(params: list[Params], replications: int, workers: int, seed: int) -> None:
+    """Refuse a request over a documented limit (sim.limits) before anything starts."""
+    check_replications(replications)
+    check_workers(workers)
+    check_seed(seed)
+    check_work(params, replications)
 
 
 def _assemble(name: str, params: Params, seed: int,
@@ -148,8 +152,10 @@ def _assemble(name: str, params: Params, seed: int,
     daily = pd.DataFrame([{"replication": o.replication, **row} for o in ok for row in o.daily])
     delays = pd.DataFrame([{"replication": o.replication, "reason": r, "delayed_days": v}
                            for o in ok for r, v in o.delays_by_reason.items()])
-    costs = pd.DataFrame([{"replication": o.replication, "service": s, "payer": p, "cost": v}
-                          for o in ok for (s, p), v in o.costs.items()])
+    costs = pd.DataFrame([{"replication": o.replication, "service": s, "payer": p, "kind": k,
+                           "year": y, "cost": v}
+                          for o in ok for (s, p, k, y), v in o.costs.items()],
+                         columns=["replication", "service", "payer", "kind", "year", "cost"])
     if kpis.empty:
         kpis = pd.DataFrame(columns=["replication", *METRICS])
     return Results(name, params, seed, kpis, daily, delays, costs, runtime,
@@ -184,7 +190,7 @@ def run(cfg: Params | str, replications: int = 10, seed: int = 2026, workers: in
     results as ``.partial``; with ``on_error="keep"`` they are in ``Results.failures``.
     """
     params = cfg if isinstance(cfg, Params) else load_scenario(cfg)
-    _check_counts(replications, workers)
+    _check_request([params], replications, workers, seed)
     validate_executor(executor, workers)
     t0 = time.perf_counter()
     outputs = _execute([(params, seed, r) for r in range(replications)], workers, progress,
@@ -208,10 +214,12 @@ def compare(scenarios: Mapping[str, Params | str] | list[str], replications: int
         scenarios = {str(s): s for s in scenarios}
     if len(scenarios) < 1:
         raise ConfigError("compare needs at least one scenario", [("scenarios", [], "1 or more")])
-    _check_counts(replications, workers)
+    check_replications(replications)
+    check_workers(workers)
     validate_executor(executor, workers)
     params = {name: (p if isinstance(p, Params) else load_scenario(p))
               for name, p in scenarios.items()}
+    _check_request(list(params.values()), replications, workers, seed)
     tasks = [(p, seed, r) for p in params.values() for r in range(replications)]
     t0 = time.perf_counter()
     outputs = _execute(tasks, workers, progress, executor)
@@ -242,10 +250,8 @@ def iter_replications(scenarios: Mapping[str, Params], replications: int | list[
     first paired estimate arrives after one round rather than after a whole scenario. Each
     output is the one :func:`compare` would give for the same seed and index.
     """
-    from .executors import _infrastructure_failure, _replication_task, resolve_executor
-
     indices = list(range(replications)) if isinstance(replications, int) else list(replications)
-    _check_counts(max(len(indices), 1), workers)
+    _check_request(list(scenarios.values()), max(len(indices), 1), workers, seed)
     validate_executor(executor, workers)
     skip = set(skip)
     tasks, names = [], []
@@ -284,9 +290,75 @@ def comparison_from_outputs(scenarios: Mapping[str, Params], seed: int,
     return Comparison(results, seed, base)
 
 
+# ------------------------------------------------------------------------------------------
+def _replication_task(task):
+    return _one(*task)
+
+
+def _infrastructure_failure(task, exc: BaseException):
+    """A Failure record for a replication whose batch never came back."""
+    params, seed, replication = task
+    return Failure(params.name, replication, seed,
+                   f"{type(exc).__name__} in the executor: {exc}",
+                   "".join(traceback.format_exception(exc)))
+
+
+def run_tasks(tasks: Sequence[tuple[Any, int, int]], executor: Any = None, workers: int = 1,
+              progress: ProgressCallback | None = None) -> list[Any]:
+    """Run (params, seed, replication) tasks; outputs or Failure records in task order."""
+    return resolve_executor(executor, workers).map(
+        _replication_task, tasks, _infrastructure_failure, progress)
+
+
+def run_points(points: Mapping[str, Any], replications: int | Iterable[int], seed: int,
+               executor: Any = None, workers: int = 1,
+               progress: ProgressCallback | None = None,
+               on_point: Callable[[str, Any], None] | None = None) -> dict[str, Any]:
+    """Run many configs (sweep points) as one stream of work; one Results per point.
+
+    ``replications`` is a count or the replication indices to run (for extending a pilot
+    run). Every point uses the same seed, so replication i of every point shares its random
+    streams (common random numbers). ``on_point(label, results)`` is called as soon as all
+    replications of a point are back, in this process, so a point can be stored at once and
+    an interrupted sweep loses only the points still running. Failed replications are kept
+    in ``Results.failures``; nothing is raised for them. ``Results.runtime_seconds`` of a
+    point is the simulation time of its replications added up.
+    """
+    reps = list(range(replications)) if isinstance(replications, int) else list(replications)
+    if not reps:
+        raise ConfigError("replications: need at least one", [("replications", reps, ">= 1")])
+    check_points(len(points))
+    _check_request(list(points.values()), len(reps), workers, seed)
+    ex = resolve_executor(executor, workers)
+    # Point by point, so each point's replications sit in neighbouring batches and points
+    # finish (and are stored) progressively rather than all at the end.
+    tasks = [(label, params, seed, r) for label, params in points.items() for r in reps]
+    outputs: dict[str, list[Any]] = {label: [] for label in points}
+    results: dict[str, Any] = {}
+    total = len(tasks)
+    done = 0
+    for index, output in ex.imap_unordered(_replication_task, [t[1:] for t in tasks],
+                                           _infrastructure_failure):
+        label = tasks[index][0]
+        outputs[label].append(output)
+        done += 1
+        if progress:
+            progress(done, total)
+        if len(outputs[label]) == len(reps):
+            done_outputs = outputs.pop(label)
+            # Points overlap in time, so a point's runtime is its replications' own
+            # simulation time added up, not a wall-clock span.
+            runtime = sum(getattr(o, "runtime_seconds", 0.0) for o in done_outputs)
+            res = _assemble(points[label].name, points[label], seed, done_outputs, runtime)
+            results[label] = res
+            if on_point:
+                on_point(label, res)
+    return {label: results[label] for label in points}
+
+
 def default_workers() -> int:
     return _default_workers()
 
 
-__all__ = ["Results", "Comparison", "Failure", "run", "compare", "default_workers",
-           "iter_replications", "comparison_from_outputs"]
+__all__ = ["Results", "Comparison", "Failure", "run", "compare", "default_workers", "run_tasks",
+           "run_points", "iter_replications", "comparison_from_outputs"]

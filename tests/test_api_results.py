@@ -127,7 +127,7 @@ def test_cli_run_writes_results_folder(tmp_path):
 
 def test_cli_compare_writes_paired_differences(tmp_path):
     out = subprocess.run(
-        [sys.executable, "-m", "sim.compare", "scenarios=[fragmented,trusted_assessor]",
+        [sys.executable, "-m", "sim", "compare", "scenarios=[fragmented,trusted_assessor]",
          "replications=2", "population.size=3000", "run.days=60", "run.warmup_days=30",
          f"output_dir={tmp_path}"], cwd=ROOT, capture_output=True, text=True, timeout=180,
         check=False)

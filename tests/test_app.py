@@ -109,8 +109,11 @@ def test_widgets_change_the_configuration_that_is_run():
     assert cfg["fragmented"]["population"]["size"] == 3000
     assert cfg["integrated"]["run"]["days"] == round(0.5 * 365)
     # Capacities left empty follow the population: 340 beds per 50,000 -> about 20 for 3,000.
+    # They stay blank in the configuration and are resolved for the run.
     per_50k = widgets.CAPACITIES["acute.beds"][0]
-    assert cfg["fragmented"]["acute"]["beds"] == max(1, round(per_50k * 3000 / 50_000))
+    assert cfg["fragmented"]["acute"]["beds"] is None
+    resolved = sim.Params.model_validate(cfg["fragmented"]).resolved()
+    assert resolved.acute.beds == max(1, round(per_50k * 3000 / 50_000))
     # The summary of what the alternative changes lists the edited capacity.
     # by the planner's name of the setting, not the parameter's identifier.
     changes = [t.value for t in at.table if t.value.index.name == "Setting"]
@@ -119,6 +122,12 @@ def test_widgets_change_the_configuration_that_is_run():
     # An invalid advanced setting is reported and the Run button is disabled.
     at.text_area(key=common.advanced_key("integrated")).set_value("acute.beds=-5").run()
     assert any("acute.beds" in e.value for e in at.error)
+    assert at.button(key="run_button").disabled
+    # An interpolation is refused by name, never resolved and never a traceback.
+    at.text_area(key=common.advanced_key("integrated")).set_value(
+        "description=${oc.env:HOME}").run()
+    assert not at.exception
+    assert any("description" in e.value and "${" in e.value for e in at.error)
     assert at.button(key="run_button").disabled
     assert at.session_state["current_config_json"] is None
 
@@ -249,6 +258,11 @@ def test_good_yaml_upload_becomes_a_scenario_to_choose():
     (b"acute:\n  bedz: 3\n", "Did you mean 'acute.beds'"),
     (b"x:\n  _target_: os.system\n", "_target_"),
     (b"\xff\xfe\x00\x01", "not a text file"),
+    (b'description: "${oc.env:HOME}"\n', "interpolations"),
+    (b"acute:\n  beds: 3\nacute:\n  beds: 4\n", "appears twice"),
+    (b"a: &a [1,1,1,1,1,1,1,1,1]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n"
+     b"c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n"
+     b"e: [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n", "expands"),
     (b"#" * (common.MAX_UPLOAD_BYTES + 1), "at most 256 KB"),
 ])
 def test_read_scenario_upload_turns_every_problem_into_a_message(content, says):
@@ -268,7 +282,7 @@ def test_saved_yaml_loads_back_to_the_same_scenario(tmp_path):
     assert sim.load_scenario(path) == params
     # Capacities left empty still follow the population when it changes.
     bigger = sim.load_scenario(path, ["population.size=40000"])
-    assert bigger.acute.beds == 2 * params.acute.beds
+    assert bigger.resolved().acute.beds == 2 * params.resolved().acute.beds
     assert bigger.reablement.slots == 60
 
 

@@ -125,9 +125,11 @@ def test_saved_scenario_round_trip(tmp_path):
 def test_capacities_follow_population_unless_set():
     small = load_scenario("fragmented", overrides=["population.size=5000"])
     big = load_scenario("fragmented", overrides=["population.size=100000"])
-    assert big.acute.beds == pytest.approx(20 * small.acute.beds, rel=0.05)
+    # Blank stays blank in the config; the run resolves it from the population.
+    assert small.acute.beds is None and "acute.beds" in small.blank_capacities()
+    assert big.resolved().acute.beds == pytest.approx(20 * small.resolved().acute.beds, rel=0.05)
     fixed = load_scenario("fragmented", overrides=["population.size=5000", "acute.beds=50"])
-    assert fixed.acute.beds == 50
+    assert fixed.acute.beds == 50 and fixed.resolved().acute.beds == 50
 
 
 @pytest.mark.parametrize("name", sim.available_scenarios())

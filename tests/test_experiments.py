@@ -22,11 +22,10 @@ from sim.executors import (
     ProgressBar,
     SerialExecutor,
     resolve_executor,
-    run_tasks,
     shutdown,
 )
 from sim.results_io import collect_sweep, read_experiment
-from sim.runner import Failure
+from sim.runner import Failure, run_tasks
 from sim.stats import replications_needed
 
 ROOT = Path(__file__).resolve().parent.parent

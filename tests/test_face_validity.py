@@ -55,7 +55,7 @@ def rises(ci):
 ])
 def test_more_capacity_never_increases_its_delays(capacity, reason, scarce):
     """Scarce, default and generous capacity: the delays it causes fall at each step."""
-    cfg = sim.load_scenario("fragmented", overrides=BASE)
+    cfg = sim.load_scenario("fragmented", overrides=BASE).resolved()  # blank: as the run fills it
     block, field = capacity.split(".")
     default = getattr(getattr(cfg, block), field)
     levels = [scarce * default, default, 1.5 * default]

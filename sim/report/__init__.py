@@ -120,7 +120,7 @@ def load_comparison(folder: Path | str):
     if "scenarios" not in manifest:
         raise ConfigError(
             f"{folder} holds one scenario's results, not a comparison: give a folder written "
-            "by python -m sim.compare or sim.write_comparison",
+            "by python -m sim compare or sim.write_comparison",
             [("folder", str(folder), "a comparison results folder")])
     results = {}
     for name in manifest["scenarios"]:
@@ -151,7 +151,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Write a board report (self-contained HTML and a PDF) for a scenario "
                     "comparison: from a results folder, or by running the scenarios named.")
     p.add_argument("results", nargs="?", help="a comparison results folder written by "
-                   "python -m sim.compare or sim.write_comparison")
+                   "python -m sim compare or sim.write_comparison")
     p.add_argument("--scenarios", nargs="+", metavar="NAME",
                    help="run these scenarios (named, or YAML files) instead of reading a folder")
     p.add_argument("--replications", type=int, default=10)

@@ -87,11 +87,12 @@ class Ctx:
     # ---- parameters
     @property
     def params(self) -> dict[str, Params]:
-        return {n: r.params for n, r in self.cmp.results.items()}
+        # Capacities as the runs used them (blank ones filled from the population).
+        return {n: r.params.resolved() for n, r in self.cmp.results.items()}
 
     @property
     def bp(self) -> Params:
-        return self.cmp.results[self.base].params
+        return self.cmp.results[self.base].params.resolved()
 
     def same(self, path: str) -> bool:
         values = [get_param(p, path) for p in self.params.values()]
@@ -346,7 +347,6 @@ def reconstruct_overrides(params: Params) -> list[str] | None:
     """Overrides that turn the named scenario into these parameters, or None if it is not
     a named scenario or cannot be rebuilt that way."""
     from ..config import available_scenarios, load_scenario
-    from ..params import CAPACITY_PER_50K
 
     if params.name not in available_scenarios():
         return None
@@ -356,7 +356,6 @@ def reconstruct_overrides(params: Params) -> list[str] | None:
         return None
     have, want = _flat(named.model_dump(mode="json")), _flat(params.model_dump(mode="json"))
     diffs = {k: v for k, v in want.items() if have.get(k) != v and k not in ("description",)}
-    capacity = {f"{b}.{f}" for b, f, _v, _w in CAPACITY_PER_50K}
 
     def text(k: str, v: Any) -> str:
         if v is None:
@@ -367,13 +366,13 @@ def reconstruct_overrides(params: Params) -> list[str] | None:
             return f"{k}={int(v)}"
         return f"{k}={v}"
 
-    for keep_capacity in (False, True):
-        ov = [text(k, v) for k, v in diffs.items() if keep_capacity or k not in capacity]
-        try:
-            if load_scenario(params.name, overrides=ov) == params:
-                return ov
-        except Exception:  # an override that no longer validates: try the fuller list
-            continue
+    # Blank capacities stay blank in both, so they never show up as a difference.
+    ov = [text(k, v) for k, v in diffs.items()]
+    try:
+        if load_scenario(params.name, overrides=ov) == params:
+            return ov
+    except Exception:  # an override that no longer validates
+        return None
     return None
 
 

@@ -100,7 +100,7 @@ def flows_section(ctx: Ctx) -> Section:
                                               for c in CENSUS):
         ok = True
         for n, r in ctx.cmp.results.items():
-            cap = get_param(r.params, cap_path)
+            cap = get_param(r.params.resolved(), cap_path)
             if r.daily is None or r.daily.empty or column not in r.daily.columns or not cap:
                 ok = False
                 break

@@ -267,6 +267,10 @@ def _blocks(blocks, st: dict[str, ParagraphStyle]) -> list:
             raise TypeError(f"cannot render {type(block).__name__}")
     if heading is not None:
         out.append(heading)
+    if len(out) >= 3 and isinstance(out[-1], Paragraph) and isinstance(out[-2], Spacer):
+        # A section's closing line (the rebuild command, a source note) never starts a page
+        # on its own: it stays with the table it follows.
+        out[-3:] = [KeepTogether(out[-3:])]
     return out
 
 
