@@ -405,11 +405,15 @@ def describe_variant(name: str, baseline: str) -> str:
 def build_variant(name: str, baseline: str, settings: RunSettings) -> sim.Params:
     """The baseline as set up, with the variant's changes; raises sim.ConfigError."""
     v = variants()[name]
-    data = build_params(baseline, settings).model_dump(mode="json")
+    base_params = build_params(baseline, settings)
+    data = base_params.model_dump(mode="json")
+    # A capacity left blank follows the population: the change is added to the capacity the
+    # run would fill it with, and the variant keeps that number.
+    resolved = base_params.resolved().model_dump(mode="json")
     for path, amount in v["changes"].items():
         if not amount:
             continue
-        current = value_at(data, path)
+        current = value_at(resolved, path)
         new = current + amount
         if new < 0:
             label = widgets.spec(path).label
