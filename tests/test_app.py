@@ -422,3 +422,20 @@ def test_totals_are_scaled_to_a_year_and_rates_are_not():
     assert ro.stats.annualise(100, "delayed_discharge_days", 182.5) == pytest.approx(200)
     assert ro.stats.annualise(0.8, "acute_occupancy", 182.5) == pytest.approx(0.8)
     assert ro.stats.annualise(12.0, "mean_delayed_patients", 91) == pytest.approx(12.0)
+
+
+def test_a_variant_is_the_baseline_plus_exact_changes_and_names_never_collide():
+    at = make_small(start())
+    for _ in range(2):
+        at.number_input(key="var|reablement.slots").set_value(20).run()
+        at.button(key="var|add").click().run()
+    assert not at.exception, at.exception
+    assert at.multiselect(key="sel|alternatives").value == [
+        "integrated", "+20 reablement places", "+20 reablement places (2)"]
+    assert any("exists already" in w.value for w in at.warning)
+    cfg = config(at)
+    # Blank in the baseline: the variant adds 20 to the capacity the run would use.
+    base = sim.load_scenario("fragmented", [f"population.size={SMALL['c|population']}"])
+    assert cfg["+20 reablement places"]["reablement"]["slots"] == \
+        base.resolved().reablement.slots + 20
+    assert cfg["+20 reablement places"]["levers"] == cfg["fragmented"]["levers"]
