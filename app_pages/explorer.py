@@ -232,13 +232,13 @@ ref = ref_rows.iloc[0] if len(ref_rows) else table.iloc[0]
 goal = ref["delayed_discharge_days"] * TARGETS[target_name]
 reached = table[(table["delayed_discharge_days"] <= goal) & ~table["gridlock"]]
 top = table.iloc[-1]
-where = f"at {ref['value']:,.0f} {cap_spec.unit}"
+where = f"at {ref['value']:,.0f} {noun}s"
 if len(reached):
     first_ok = reached.iloc[0]
     t2.success(f"Reached. {target_name} means at most about "
                f"{ro.fmt.plain(goal)} delayed days a year (from about "
                f"{ro.fmt.plain(ref['delayed_discharge_days'])} {where}). On average the sweep "
-               f"gets there at {first_ok['value']:,.0f} {cap_spec.unit} "
+               f"gets there at {first_ok['value']:,.0f} {noun}s "
                f"({ro.fmt.plain(first_ok['delayed_discharge_days'])} delayed days a year, 95% "
                f"range {ro.fmt.plain(first_ok['delayed_discharge_days_low'])} to "
                f"{ro.fmt.plain(first_ok['delayed_discharge_days_high'])}).",
@@ -252,13 +252,13 @@ else:
         named = [f"{reason.lower() if reason[:1].isupper() and not reason[:2].isupper() else reason}"
                  f" ({share:.0%} of the delayed days)"
                  for reason, share in shares.items() if share >= 0.1][:3]
-        remain = (f" At {top['value']:,.0f} {cap_spec.unit} people still wait mainly for "
+        remain = (f" At {top['value']:,.0f} {noun}s people still wait mainly for "
                   + ", then ".join(named) + ": that is the reason for delay that remains, and "
                   "the lever to try next.")
     t2.warning(f"Not reachable with {cap_spec.label.lower()} alone in this range. "
                f"{target_name} means at most about {ro.fmt.plain(goal)} delayed days a year "
                f"(from about {ro.fmt.plain(ref['delayed_discharge_days'])} {where}), but even "
-               f"at {top['value']:,.0f} {cap_spec.unit} there are still about "
+               f"at {top['value']:,.0f} {noun}s there are still about "
                f"{ro.fmt.plain(top['delayed_discharge_days'])} a year.{remain}",
                icon=":material/block:")
 
