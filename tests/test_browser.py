@@ -98,6 +98,8 @@ def test_default_comparison_shows_headline_numbers_in_the_browser(page):
     _set_number(page, "People aged 65+", 3000)
     _set_number(page, "Years simulated", 0.5)
     _set_number(page, "Replications", 4)
+    # The estimate beside Run counts the runs of the settings the app has received.
+    page.get_by_text(re.compile(r"^8 simulation runs")).first.wait_for(timeout=30_000)
     run.click()
     page.get_by_text("ran in").wait_for(timeout=180_000)
     cards = page.locator('[data-testid="stMetric"]')
