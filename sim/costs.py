@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from .population import ED
+
 
 if TYPE_CHECKING:
     from .engine import Model
@@ -103,12 +105,13 @@ def capacity_days(p: Params, service: str, t0: float, t1: float) -> float:
     """
     level = {
         "acute": p.acute.beds,
-        "escalation": getattr(p.acute, "escalation_beds", 0),
         "intermediate_care": p.intermediate_care.beds,
         "reablement": p.reablement.slots,
         "home_care_hours_per_week": p.home_care.hours_per_week,
         "care_home": p.care_home.beds,
         "social_work": p.social_work.staff,
+        "bridging": p.bridging.places,
+        "interim_beds": p.intermediate_care.interim_beds,
     }[service]
     return float(level or 0.0) * max(t1 - t0, 0.0)
 
@@ -154,7 +157,9 @@ def book_costs(m: Model) -> tuple[dict[tuple[str, str, str, int], float], dict[s
     ic = _areas_by_year(m, m.intermediate_care.beds.tracker, n)
     reab = _areas_by_year(m, m.reablement.slots.tracker, n)
     hc = _areas_by_year(m, m.home_care.hours.tracker, n)
-    bridging = _areas_by_year(m, m.bridging, n)
+    escalation = (_areas_by_year(m, m.escalation.open_beds, n) if m.escalation
+                  else [0.0] * n)
+    trolley = _areas_by_year(m, m.loc[ED], n)
     keyw = _areas_by_year(m, m.key_workers, n)
     res = {(k, f): _areas_by_year(m, tr.get(f"residents_{k}_{f}"), n)
            for k in ("residential", "nursing") for f in ("other", "chc")}
@@ -167,8 +172,10 @@ def book_costs(m: Model) -> tuple[dict[tuple[str, str, str, int], float], dict[s
         book("acute", "nhs", FIXED, y,
              capacity_days(p, "acute", a, b) * c.acute_bed_day * (1 - c.acute_occupied_share))
         book("acute", "nhs", VARIABLE, y, acute[y] * c.acute_bed_day * c.acute_occupied_share)
-        book("escalation_beds", "nhs", FIXED, y,
-             capacity_days(p, "escalation", a, b) * c.escalation_bed_day)
+        # Escalation beds are paid for each day they are open, used or not.
+        book("escalation_beds", "nhs", FIXED, y, escalation[y] * c.escalation_bed_day)
+        # Time on a trolley after the decision to admit costs staff and space in A&E.
+        book("a_and_e", "nhs", VARIABLE, y, trolley[y] * 24.0 * c.ae_trolley_hour)
         book("intermediate_care", "nhs", FIXED, y,
              capacity_days(p, "intermediate_care", a, b) * c.intermediate_care_bed_day,
              pooled=True)
@@ -188,7 +195,11 @@ def book_costs(m: Model) -> tuple[dict[tuple[str, str, str, int], float], dict[s
              (max(council_hours - block_hours, 0.0)
               - council_hours * c.home_care_client_contribution) * c.home_care_hour,
              pooled=True)
-        book("bridging_care", "nhs", VARIABLE, y, bridging[y] * c.bridging_care_day)
+        # Bridging places and interim beds are teams and block-booked beds: paid whether used.
+        book("bridging_care", "nhs", FIXED, y,
+             capacity_days(p, "bridging", a, b) * c.bridging_care_day)
+        book("interim_beds", "nhs", FIXED, y,
+             capacity_days(p, "interim_beds", a, b) * c.interim_bed_day)
 
         # Care homes: the council pays its own rate for the residents it funds, less their
         # contributions; the NHS pays CHC in full and funded nursing care for the rest.

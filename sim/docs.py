@@ -32,7 +32,18 @@ def _fmt(value) -> str:
         return f"{value:,.6g}"
     if isinstance(value, int):
         return f"{value:,}"
+    if isinstance(value, list):
+        if not value:
+            return "none"
+        return "; ".join(_period(row) for row in value)
     return str(value)
+
+
+def _period(row) -> str:
+    """One row of a capacity calendar, as a planner would say it."""
+    when = "each year, day" if row.every_year else "results day"
+    what = f"x{row.scale:g}" if row.value is None else f"{row.value:g}"
+    return f"{when} {row.start_day:g} to {row.end_day:g}: {what}"
 
 
 def _range(info) -> str:
@@ -42,6 +53,8 @@ def _range(info) -> str:
         hi = getattr(meta, "le", hi)
     if lo is None and hi is None:
         ann = info.annotation
+        if getattr(ann, "__origin__", None) is list:
+            return "rows: start_day, end_day, every_year, scale or value"
         args = getattr(ann, "__args__", None)
         return " / ".join(map(str, args)) if args else ""
     return f"{_fmt(lo) if lo is not None else ''} to {_fmt(hi) if hi is not None else ''}"

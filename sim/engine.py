@@ -15,17 +15,19 @@ from dataclasses import dataclass, field
 import simpy
 
 from .calendar import Calendar
+from .capacity import Escalation, follow
 from .costs import year_marks
 from .errors import InvariantError
 from .params import Params
 from .pathways.care_home import CareHomes
 from .pathways.community import Community
+from .pathways.demography import Demography
 from .pathways.discharge import Discharge
 from .pathways.home_care import HomeCare
 from .pathways.hospital import Hospital
 from .pathways.intermediate_care import IntermediateCare
 from .pathways.reablement import Reablement
-from .policies import Policy, outage_process
+from .policies import Policy, capacity_plan_process, outage_process
 from .population import (
     ACUTE,
     CARE_HOME,
@@ -61,7 +63,8 @@ class CountingEnvironment(simpy.Environment):
 
 
 class _Unstable(Exception):
-    """Raised inside the run when the A&E queue passes its cap: the run stops there."""
+    """Raised inside the run when the A&E queue passes the memory safety cap: the run stops
+    there and is reported as partial."""
 
 
 @dataclass
@@ -92,7 +95,8 @@ class Model:
                             c.winter_peak_day_of_year, c.monday_excess)
         self.policy = Policy(p, streams.levers)
         self.draw = PersonDraws(streams.seed_sequence)
-        self.unstable = False
+        self.unstable = False  # stopped at the safety cap (gridlock is judged in sim.gridlock)
+        self.partial = False
         self.stopped_at = self.end
         self.people: list[Person] = []
         self.initial_people = 0
@@ -108,8 +112,9 @@ class Model:
         self.textbook = p.arrivals.mode == "poisson"
         self.departures = 0  # textbook people who have left (population mode: always 0)
 
-        self.community = Community(self)
         self.hospital = Hospital(self)
+        self.community = Community(self)
+        self.demography = Demography(self)
         self.discharge = Discharge(self)
         self.reablement = Reablement(self)
         self.intermediate_care = IntermediateCare(self)
@@ -199,6 +204,8 @@ class Model:
         if person.location == CARE_HOME or (person.care in (RESIDENTIAL, NURSING) and where == "hospital"):
             self.care_home.release(person)
         self.move(person, DEAD)
+        if person.band_slot >= 0:
+            self.demography.died(person)
         self.alive.add(now, -1)
         if person.key_worker:
             self.key_workers.add(now, -1)
@@ -213,12 +220,38 @@ class Model:
         self.rec.cost(service, "pooled", amount * share, now, kind)
 
     def check_boarding_queue(self, waiting: int) -> None:
-        if waiting > self.p.run.max_boarding_queue and not self.unstable:
+        """Stop only to bound memory: a run that hits the cap is partial (and gridlocked)."""
+        if waiting > self.p.run.max_boarding_queue and not self.partial:
             self.unstable = True
+            self.partial = True
             self.stopped_at = self.env.now
             raise _Unstable()
 
     # ---------------------------------------------------------------- the run
+    def follow_calendars(self) -> None:
+        """Capacities on their calendars; core acute beds plus escalation beds."""
+        p = self.p
+        self.escalation = Escalation(self)
+        for pool, base, calendar in (
+                (self.reablement.slots, p.reablement.slots, p.reablement.calendar),
+                (self.intermediate_care.beds, p.intermediate_care.beds,
+                 p.intermediate_care.calendar),
+                (self.home_care.hours, p.home_care.hours_per_week, p.home_care.calendar),
+                (self.discharge.social_workers, p.social_work.staff, p.social_work.calendar)):
+            if calendar:
+                follow(self, pool, base, calendar)
+        ch = self.care_home
+        if p.care_home.calendar and ch.capacity:
+            # Residential and nursing beds are two pools: a calendar's bed counts are shared
+            # between them in today's proportions; a scale applies to each alike.
+            total = ch.capacity
+            for pool in (ch.residential, ch.nursing):
+                share = pool.capacity / total
+                calendar = [row if row.value is None else
+                            row.model_copy(update={"value": row.value * share})
+                            for row in p.care_home.calendar]
+                follow(self, pool, pool.capacity, calendar)
+
     def _daily(self):
         env = self.env
         rec = self.rec
@@ -237,9 +270,23 @@ class Model:
                 "intermediate_care_in_use": self.intermediate_care.beds.in_use,
                 "home_care_hours_in_use": hc.in_use,
                 "home_care_waiting": float(len(hc.waiting)),
-                "care_home_occupied": self.care_home.beds.in_use,
+                "home_care_waiting_hours": float(sum(a for _, a in hc.waiting)),
+                "care_home_occupied": self.care_home.occupied,
+                "care_home_occupancy": (self.care_home.occupied / self.care_home.capacity
+                                        if self.care_home.capacity else math.nan),
+                "interim_beds_in_use": self.intermediate_care.interim.in_use,
+                "bridging_waiting": float(len(self.discharge.bridging_places.waiting)),
+                "social_workers_busy": self.discharge.social_workers.in_use,
                 "bridging_at_home": self.bridging.level,
                 "record_up": 1.0 if self.policy.record_up else 0.0,
+                "acute_capacity": self.hospital.beds.capacity,
+                "escalation_open_beds": (self.escalation.open_beds.level
+                                         if self.escalation else 0.0),
+                "reablement_capacity": self.reablement.slots.capacity,
+                "intermediate_care_capacity": self.intermediate_care.beds.capacity,
+                "home_care_hours_capacity": hc.capacity,
+                "care_home_capacity": self.care_home.capacity,
+                "social_workers_capacity": self.discharge.social_workers.capacity,
             })
             yield env.timeout(1.0)
             day += 1
@@ -271,9 +318,14 @@ class Model:
             self.community.enrol(self.people, crisis_rates, start.conditions)
             self.key_workers.add(0.0, sum(1 for q in self.people if q.key_worker))
             self.community.schedule_start(start, crisis_rates)
-            expected = self.community.expected_deaths_per_day(start, crisis_rates)
-            env.process(self.community.entrants(expected))
+            self.demography.start(
+                start, self.community.expected_deaths_by_band(start, crisis_rates))
+            env.process(self.demography.run())
+        self.escalation = None
+        if not self.hospital.textbook:
+            self.follow_calendars()
         env.process(outage_process(env, self.policy, p, self.rs.outage))
+        env.process(capacity_plan_process(self))
         env.process(self._daily())
         if p.run.days > 365.0:
             env.process(year_marks(self))
@@ -299,11 +351,11 @@ class Model:
             raise InvariantError(
                 f"people are not conserved: in != out + inside ({by_place:g} in places, "
                 f"{alive} expected)")
-        # An unstable run stops mid-step, where a bed may be granted to someone who has
+        # A partial run stops mid-step, where a bed may be granted to someone who has
         # not yet moved in; a complete run has no such gap.
-        if not self.unstable and abs(self.loc[ACUTE].level - self.hospital.beds.in_use) > 1e-6:
+        if not self.partial and abs(self.loc[ACUTE].level - self.hospital.beds.in_use) > 1e-6:
             raise InvariantError("people in acute beds differ from beds in use")
-        if self.textbook and not self.unstable and (
+        if self.textbook and not self.partial and (
                 abs(self.loc[ED].level - len(self.hospital.beds.waiting)) > 1e-6):
             raise InvariantError("verification queue: people in A&E differ from the bed queue")
         self._check_transfers()
@@ -340,13 +392,15 @@ class Model:
         its beds. Beds may be held a little ahead of a transfer (booked, not yet moved in),
         never the other way round: more people there than beds held means a transfer lost
         someone (the bed was given back but the person never moved on)."""
-        if self.unstable:
+        if self.partial:
             return
-        place, pool = INTERMEDIATE_CARE, self.intermediate_care.beds
-        if self.loc[place].level > pool.in_use + 1e-6:
+        # Intermediate care holds two pools: rehabilitation beds and interim (P3 D2A) beds.
+        ic = self.intermediate_care
+        held = ic.beds.in_use + ic.interim.in_use
+        if self.loc[INTERMEDIATE_CARE].level > held + 1e-6:
             raise InvariantError(
-                f"{self.loc[place].level:g} people in intermediate care but {pool.in_use:g} "
-                "beds held: a transfer out of it lost someone")
+                f"{self.loc[INTERMEDIATE_CARE].level:g} people in intermediate care but "
+                f"{held:g} beds held: a transfer out of it lost someone")
 
 def run_replication(p: Params, seed: int, replication: int) -> ReplicationOutput:
     from .metrics import check_payers, compute_kpis, replication_costs

@@ -11,6 +11,7 @@ from collections import defaultdict
 from typing import TYPE_CHECKING
 
 from .costs import book_costs
+from .gridlock import judge
 from .population import ACUTE, CARE_HOME, ED, INTERMEDIATE_CARE
 
 if TYPE_CHECKING:
@@ -73,6 +74,7 @@ FUNDED_BY = {
     "seven_day_working": {"nhs", "local_authority"},
     "trusted_assessor": {"local_authority"},
     "bridging_care": {"nhs"},
+    "interim_beds": {"nhs"},
     "key_worker": {"nhs"},
     "neighbourhood_team": {"nhs"},
     "intermediate_care": {"nhs", "pooled"},
@@ -152,8 +154,7 @@ def compute_kpis(m: Model) -> dict[str, float]:
         "mean_delayed_patients": delayed_days / span if span else nan,
         "mean_delay_days": sum(delays) / len(delays) if delays else nan,
         "ed_boarding_hours": boarding_days * 24.0,
-        "acute_occupancy": (acute_days / (span * p.acute.beds)
-                            if span and p.acute.beds else nan),
+        "acute_occupancy": _occupancy(m, acute_days, span),
         "care_home_admissions": c.get("care_home_admissions", 0.0),
         "reablement_at_home_91d": sum(ascof) / len(ascof) if ascof else nan,
         "assessments_per_discharge": c.get("assessments", 0.0) / supported if supported else nan,
@@ -180,9 +181,9 @@ def compute_kpis(m: Model) -> dict[str, float]:
         "reablement_starts": c.get("reablement_starts", 0.0),
         "intermediate_care_admissions": c.get("intermediate_care_admissions", 0.0),
         "deaths_hospital": c.get("deaths_hospital", 0.0),
-        "unstable": 1.0 if m.unstable else 0.0,
         **use,
     })
+    kpis.update(front_door_kpis(m))
     stays = rec.completed_stays
     stay_days = sum(stays)
     long_stays = [x for x in stays if x > 21.0]
@@ -198,3 +199,26 @@ def compute_kpis(m: Model) -> dict[str, float]:
     for name in ("P0", "P1", "P2", "P3", "P3_back"):
         kpis[f"pathway_{name}"] = c.get(f"pathway_{name}", 0.0)
     return kpis
+
+
+def _occupancy(m: Model, bed_days: float, span: float) -> float:
+    """Bed days used over bed days available (core and open escalation beds)."""
+    tracker = m.hospital.beds.capacity_tracker
+    available = tracker.area if tracker is not None else span * m.p.acute.beds
+    return bed_days / available if available > 0 else math.nan
+
+
+def front_door_kpis(m: Model) -> dict[str, float]:
+    """Decision-to-admit waits, deaths while waiting, escalation, and the gridlock flags."""
+    c = m.rec.counts
+    waits = c.get("dta_waits", 0.0)
+    unstable, day = judge(m)
+    return {
+        "dta_wait_hours_mean": c.get("dta_wait_hours", 0.0) / waits if waits else math.nan,
+        "dta_12h_waits": c.get("dta_12h_waits", 0.0),
+        "deaths_waiting_ae": c.get("deaths_waiting_ae", 0.0),
+        "unstable": 1.0 if unstable else 0.0,
+        "unstable_day": day,
+        "partial": 1.0 if m.partial else 0.0,
+        "escalation_bed_days": m.escalation.open_beds.area if m.escalation else 0.0,
+    }

@@ -140,9 +140,32 @@ class RunSettings(Block):
     )
     max_boarding_queue: int = param(
         100_000, unit="people", ge=1, le=10_000_000,
-        description="Safety cap: if more people than this wait in A&E for a bed the run stops "
-        "and is flagged unstable instead of growing without bound.",
+        description="Memory safety cap only: if more people than this wait in A&E for a bed "
+        "the run stops there and is reported partial (and unstable). Gridlock itself is "
+        "judged by the gridlock settings below, and such runs go to their end.",
         source="engineering safeguard", evidence="strong",
+    )
+    gridlock_window_days: int = param(
+        28, unit="days", ge=1, le=365,
+        description="Rolling window over which gridlock is judged (a run is flagged unstable "
+        "from the first window in which the A&E queue or the decision-to-admit wait is too "
+        "large).",
+        source="judgement: four weeks smooths the weekly cycle and single bad days "
+        "(docs/model.md, Gridlock)", evidence="moderate",
+    )
+    gridlock_queue_share: float = param(
+        0.10, unit="share of core acute beds", ge=0.001, le=10,
+        description="Gridlock when the mean number of people waiting in A&E for a bed over "
+        "the window exceeds this share of the core acute beds.",
+        source="judgement: at 10% of beds the queue alone means waits near a day for the "
+        "typical admission (Little's law; docs/model.md, Gridlock)", evidence="moderate",
+    )
+    gridlock_dta_hours: float = param(
+        24.0, unit="hours", ge=1, le=10_000,
+        description="Gridlock when the mean decision-to-admit wait of the admissions that "
+        "reached a bed in the window exceeds this.",
+        source="judgement: twice the 12-hour trolley-wait standard, a mean no English "
+        "system has sustained for a month (evidence/front_door.csv)", evidence="moderate",
     )
 
 
@@ -195,9 +218,31 @@ class Population(Block):
     )
     growth_per_year: float = param(
         0.018, unit="share per year", ge=-0.05, le=0.10,
-        description="Net growth of the 65+ population per year (entrants at 65 minus deaths).",
+        description="Net growth of the 65+ population per year. Zero holds today's size and "
+        "today's age mix; otherwise each age band grows at this rate times its growth ratio.",
         source=f"{CSV}: population_growth_65plus (20% per decade)", evidence="moderate",
         group="demand",
+    )
+    growth_ratio_65_74: float = param(
+        0.87, unit="ratio", ge=0, le=5,
+        description="Growth rate of the 65-74 band relative to the 65+ as a whole (the three "
+        "ratios are rescaled so that the 65+ grow at growth_per_year).",
+        source="evidence/population_by_age.csv: ons_projection_england_2010_2030 (65-84 "
+        "+43% against 65+ +51% over 20 years; the 65-84 split is not published there)",
+        evidence="moderate", group="demand",
+    )
+    growth_ratio_75_84: float = param(
+        0.87, unit="ratio", ge=0, le=5,
+        description="Growth rate of the 75-84 band relative to the 65+ as a whole.",
+        source="evidence/population_by_age.csv: ons_projection_england_2010_2030",
+        evidence="moderate", group="demand",
+    )
+    growth_ratio_85_plus: float = param(
+        1.69, unit="ratio", ge=0, le=5,
+        description="Growth rate of the 85+ band relative to the 65+ as a whole (the oldest "
+        "grow fastest).",
+        source="evidence/population_by_age.csv: ons_projection_england_2010_2030 (85+ "
+        "+101% against 65+ +51% over 20 years)", evidence="moderate", group="demand",
     )
     projection_years: float = param(
         0, unit="years", ge=0, le=30,
@@ -236,9 +281,36 @@ class Population(Block):
         source="LaingBuisson care homes market report (approximate)", evidence="moderate",
     )
     @property
+    def band_growth_per_year(self) -> tuple[float, float, float]:
+        """Growth per year of each age band (65-74, 75-84, 85+), averaging growth_per_year."""
+        mix = self.age_mix
+        shares = (mix.age_65_74, mix.age_75_84, mix.age_85_plus)
+        ratios = (self.growth_ratio_65_74, self.growth_ratio_75_84, self.growth_ratio_85_plus)
+        mean = sum(s * r for s, r in zip(shares, ratios))
+        if mean <= 0:
+            return (self.growth_per_year,) * 3
+        return tuple(self.growth_per_year * r / mean for r in ratios)
+
+    def _projected_bands(self) -> list[float]:
+        mix = self.age_mix
+        shares = (mix.age_65_74, mix.age_75_84, mix.age_85_plus)
+        return [self.size * s * (1.0 + g) ** self.projection_years
+                for s, g in zip(shares, self.band_growth_per_year)]
+
+    @property
     def projected_size(self) -> int:
-        """People aged 65+ simulated: today's size grown over projection_years."""
-        return max(1, round(self.size * (1.0 + self.growth_per_year) ** self.projection_years))
+        """People aged 65+ simulated: today's size with each band grown over projection_years."""
+        return max(1, round(sum(self._projected_bands())))
+
+    @property
+    def projected_age_mix(self) -> AgeMix:
+        """The age mix after projection_years (the 85+ share rises when they grow faster)."""
+        bands = self._projected_bands()
+        total = sum(bands)
+        if total <= 0:
+            return self.age_mix
+        return AgeMix(age_65_74=bands[0] / total, age_75_84=bands[1] / total,
+                      age_85_plus=max(0.0, 1.0 - bands[0] / total - bands[1] / total))
 
     @model_validator(mode="after")
     def _projected_within_limit(self) -> Population:
@@ -330,9 +402,33 @@ class Community(Block):
         source=f"{CSV}: care_home_resident_admissions", evidence="moderate",
     )
     admission_probability: float = param(
-        0.50, unit="probability", ge=0, le=1,
-        description="Probability that a crisis attending A&E leads to an emergency admission.",
-        source="NHS England A&E conversion rates for 65+ (about 45-55%)", evidence="moderate",
+        0.37, unit="probability", ge=0, le=1,
+        description="Probability that a crisis attending A&E leads to an emergency admission, "
+        "fit person aged 65-74. Age and frailty raise it (odds ratios below); the default "
+        "gives about half of all attendances by people 65+ admitted.",
+        source="evidence/front_door.csv: ae_admitted_share_65plus (47% of A&E attendances "
+        "by people 65+ admitted, HES 2015)", evidence="moderate",
+    )
+    admission_odds_ratio_75_84: float = param(
+        1.3, unit="odds ratio", ge=0.1, le=10,
+        description="Odds of admission after an A&E attendance, 75-84 against 65-74, same "
+        "frailty.",
+        source="evidence/front_door.csv: ae_admission_odds_by_age (admission rises "
+        "steadily with age; 95+ against 75-80 odds ratio 1.26 after adjustment)",
+        evidence="weak",
+    )
+    admission_odds_ratio_85_plus: float = param(
+        1.6, unit="odds ratio", ge=0.1, le=10,
+        description="Odds of admission after an A&E attendance, 85+ against 65-74, same "
+        "frailty.", source="evidence/front_door.csv: ae_admission_odds_by_age",
+        evidence="weak",
+    )
+    admission_odds_ratio_per_frailty_level: float = param(
+        1.1, unit="odds ratio per eFI level", ge=0.1, le=10,
+        description="Odds of admission after an A&E attendance per frailty level above fit, "
+        "same age.",
+        source="evidence/front_door.csv: ae_admission_odds_by_frailty (frailty scores "
+        "predict admission and fewer discharges from A&E)", evidence="weak",
     )
     winter_peak: float = param(
         0.10, unit="relative amplitude", ge=0, le=0.9,
@@ -403,15 +499,16 @@ class Community(Block):
         source=f"{CSV}: frailty_transition", evidence="strong",
     )
     frailty_progression_scale: float = param(
-        0.35, unit="ratio", ge=0, le=5,
+        0.24, unit="ratio", ge=0, le=5,
         description="Multiplier of the published fit-to-frail transition rates. Applied in "
         "full with no movement back, they would halve the fit share within five years; the "
         "default keeps the frailty mix close to the cross-sectional prevalence the run starts "
         "from.",
-        source="calibration: steady frailty mix over a 3-year run (see docs)", evidence="weak",
+        source="calibration: steady frailty mix over 10 years of fragmented with zero growth "
+        "(docs/model.md, Population accounts)", evidence="weak",
     )
     frailty_progression_ratio_frail: float = param(
-        1.0, unit="ratio", ge=0, le=5,
+        1.4, unit="ratio", ge=0, le=5,
         description="Rate of moving from mild to moderate, or moderate to severe frailty, "
         "relative to the rate of moving from fit to mild at the same age.",
         source="assumption chosen so the frailty mix of the population stays steady over "
@@ -447,12 +544,57 @@ class Community(Block):
 
 
 # --------------------------------------------------------------------------------------------
+# Capacity calendars
+# --------------------------------------------------------------------------------------------
+class CapacityPeriod(Block):
+    """One row of a capacity calendar: from start_day up to (not including) end_day the
+    capacity is ``value``, or the block's own capacity times ``scale``. Later rows win where
+    rows overlap; outside every row the block's own capacity applies."""
+
+    start_day: float = Field(ge=0, le=3650, description="first day of the period")
+    end_day: float = Field(gt=0, le=3650, description="day after the last day of the period")
+    every_year: bool = Field(
+        True, description="true: days of the financial year (0 = 1 April, 244 = 1 December), "
+        "repeated every year; false: days of the results period, once")
+    scale: float | None = Field(None, ge=0, le=100,
+                                description="capacity as a multiple of the block's own")
+    value: float | None = Field(None, ge=0, le=10_000_000,
+                                description="capacity in the block's own unit")
+
+    @model_validator(mode="after")
+    def _one_value(self) -> CapacityPeriod:
+        if (self.scale is None) == (self.value is None):
+            raise ValueError("give exactly one of scale or value")
+        if self.end_day <= self.start_day:
+            raise ValueError(f"end_day {self.end_day} must be after start_day {self.start_day}")
+        if self.every_year and self.end_day > 365:
+            raise ValueError(f"end_day {self.end_day} is past the end of the year (365); "
+                             "split a period that crosses 1 April into two rows")
+        return self
+
+
+def calendar_field(what: str, default: list | None = None) -> Any:
+    rows = list(default or [])
+    return Field(
+        default_factory=lambda: [CapacityPeriod(**r) for r in rows],
+        description=f"Calendar of {what}: a table of periods (start_day, end_day, every_year, "
+        "scale or value), e.g. a winter plan, a ward closure or a new service. Empty: the "
+        "same capacity all year.",
+        # No widget group: a table is edited by its own control, not a number box.
+        json_schema_extra={"unit": "table of periods", "source": "scenario setting",
+                           "evidence": "strong"},
+    )
+
+
+# --------------------------------------------------------------------------------------------
 # Acute hospital
 # --------------------------------------------------------------------------------------------
 class Acute(Block):
     beds: int | None = param(
         None, unit="beds", ge=0, le=1_000_000,
-        description="General and acute beds available to people aged 65+. Blank: 295 per 50,000 people aged 65+, scaled to population.size.",
+        description="Core general and acute beds available to people aged 65+ (escalation "
+        "beds are separate). Blank: 295 per 50,000 people aged 65+, scaled to "
+        "population.size.",
         source="NHS England KH03 bed availability, 65+ share of occupied bed days (about 2 in "
         "3), scaled to the population", evidence="moderate", group="capacity",
     )
@@ -505,6 +647,43 @@ class Acute(Block):
         source="assumption (functional decline during acute illness in older people)",
         evidence="weak",
     )
+    calendar: list[CapacityPeriod] = calendar_field("acute beds (the core G&A beds for people 65+)")
+
+class Escalation(Block):
+    beds: int | None = param(
+        None, unit="beds", ge=0, le=100_000,
+        description="Escalation beds the winter plan can open on top of the core acute beds "
+        "(temporary or repurposed wards). Blank: 12 per 50,000 people aged 65+ (about 4% of "
+        "the acute beds), scaled to population.size.",
+        source="evidence/front_door.csv: escalation_beds_winter (about 3,700 escalation beds "
+        "open a day in early winter 2019/20 against about 97,000 G&A beds, 3.8%)",
+        evidence="moderate", group="capacity",
+    )
+    open_occupancy: float = param(
+        0.95, unit="share of core beds", ge=0.5, le=2,
+        description="Escalation beds open when the beds in use plus the people waiting in A&E "
+        "for one reach this share of the core acute beds (checked daily).",
+        source="judgement: English escalation frameworks act at occupancy around 95% (OPEL)",
+        evidence="weak",
+    )
+    close_occupancy: float = param(
+        0.90, unit="share of core beds", ge=0.3, le=2,
+        description="Open escalation beds close when the beds in use fall below this share of "
+        "the core acute beds (patients already in them stay until they leave).",
+        source="judgement: a gap below the opening level stops beds opening and closing "
+        "day by day", evidence="weak",
+    )
+    calendar: list[CapacityPeriod] = calendar_field(
+        "escalation beds (the default winter plan has them only from 1 December to 31 "
+        "March)", default=[{"start_day": 0, "end_day": 244, "every_year": True, "scale": 0.0}])
+
+    @model_validator(mode="after")
+    def _close_below_open(self) -> Escalation:
+        if self.close_occupancy > self.open_occupancy:
+            raise ValueError(f"close_occupancy {self.close_occupancy} must not exceed "
+                             f"open_occupancy {self.open_occupancy}")
+        return self
+
 
 
 # --------------------------------------------------------------------------------------------
@@ -512,18 +691,18 @@ class Acute(Block):
 # --------------------------------------------------------------------------------------------
 class Discharge(Block):
     p3_function_below: float = param(
-        0.22, unit="function (0-1 scale)", ge=0, le=1,
+        0.21, unit="function (0-1 scale)", ge=0, le=1,
         description="Below this function a person needs a care home (pathway 3).",
         source=f"calibrated to {CSV}: pathway_split_observed", evidence="moderate",
     )
     p2_function_below: float = param(
-        0.33, unit="function (0-1 scale)", ge=0, le=1,
+        0.34, unit="function (0-1 scale)", ge=0, le=1,
         description="Below this function (and above the pathway 3 line) a person needs an "
         "intermediate care bed (pathway 2).",
         source=f"calibrated to {CSV}: pathway_split_observed", evidence="moderate",
     )
     p1_function_below: float = param(
-        0.48, unit="function (0-1 scale)", ge=0, le=1,
+        0.465, unit="function (0-1 scale)", ge=0, le=1,
         description="Below this function a person needs support at home (pathway 1).",
         source=f"calibrated to {CSV}: pathway_split_observed", evidence="moderate",
     )
@@ -539,7 +718,7 @@ class Discharge(Block):
         source="assumption", evidence="weak",
     )
     assessment_days: float = param(
-        0.25, unit="working days", ge=0.01, le=30,
+        0.5, unit="working days", ge=0.01, le=30,
         description="Social worker time per discharge assessment.",
         source="assumption", evidence="weak",
     )
@@ -556,10 +735,12 @@ class Discharge(Block):
         source="common council practice", evidence="weak",
     )
     funding_panel_share: float = param(
-        0.25, unit="share", ge=0, le=1,
+        0.15, unit="share", ge=0, le=1,
         description="Share of new packages and placements that need the weekly funding panel "
         "(the rest are within a manager's delegated budget).",
-        source="assumption (common council schemes of delegation)", evidence="weak",
+        source=f"assumption (common council schemes of delegation), set so funding waits are "
+        f"near their share in {CSV}: dtoc_reason_split_2018_19 (public funding 3.0%)",
+        evidence="weak",
     )
     chc_share_p3: float = param(
         0.15, unit="share", ge=0, le=1,
@@ -585,7 +766,7 @@ class Discharge(Block):
         "functional effect is an assumption", evidence="weak",
     )
     readmission_30d_base: float = param(
-        0.170, unit="probability", ge=0, le=1,
+        0.155, unit="probability", ge=0, le=1,
         description="Excess probability of a new crisis within 30 days of discharge home "
         "(on top of the usual crisis rate).",
         source=f"calibrated to {CSV}: readmission_28d_65plus", evidence="moderate",
@@ -600,6 +781,77 @@ class Discharge(Block):
         1.0, unit="ratio", ge=0.1, le=2,
         description="Multiplier of the excess risk for people discharged into reablement.",
         source="assumption (reablement follow-up)", evidence="weak",
+    )
+    review_share: float = param(
+        0.08, unit="share of discharges", ge=0, le=1,
+        description="Share of people medically fit who then wait for a medical decision "
+        "(including the discharge summary) or a therapy decision to discharge.",
+        source="NHS England discharge delays SitRep, reasons 'awaiting a medical decision' "
+        "and 'awaiting therapy decision' (evidence/uk_figures.csv: nctr_reasons_june_2023); "
+        "share calibrated to discharge_delayed_share_dec_2024", evidence="weak",
+    )
+    review_days: float = param(
+        1.0, unit="days", ge=0, le=30,
+        description="Mean wait for that medical or therapy decision.",
+        source="assumption (next ward round)", evidence="weak",
+    )
+    medicines_share: float = param(
+        0.05, unit="share of discharges", ge=0, le=1,
+        description="Share of people whose medicines to take home are not ready when "
+        "everything else is.", source="NHS England discharge delays SitRep reason 'awaiting "
+        "medicines to take home' (small; nctr_reasons_june_2023)", evidence="weak",
+    )
+    medicines_days: float = param(
+        0.3, unit="days", ge=0, le=10,
+        description="Mean wait for medicines to take home.",
+        source="assumption (pharmacy turnaround of hours)", evidence="weak",
+    )
+    transport_share: float = param(
+        0.05, unit="share of discharges", ge=0, le=1,
+        description="Share of people waiting for patient transport once ready to go.",
+        source="NHS England discharge delays SitRep reason 'awaiting transport' "
+        "(nctr_reasons_june_2023)", evidence="weak",
+    )
+    transport_days: float = param(
+        0.5, unit="days", ge=0, le=10,
+        description="Mean wait for patient transport.", source="assumption", evidence="weak",
+    )
+    choice_share: float = param(
+        0.4, unit="share of pathway 3 discharges", ge=0, le=1,
+        description="Share of people going to a care home whose discharge waits on their or "
+        "their family's choice of home (or disagreement with the plan).",
+        source=f"calibrated to {CSV}: dtoc_reason_split_2018_19 (patient or family choice "
+        "12.4% of delayed days)", evidence="weak",
+    )
+    choice_days: float = param(
+        8.0, unit="days", ge=0, le=180,
+        description="Mean time taken by that choice while the person waits in hospital.",
+        source=f"calibrated to {CSV}: dtoc_reason_split_2018_19", evidence="weak",
+    )
+    housing_share: float = param(
+        0.02, unit="share of home discharges of people living alone", ge=0, le=1,
+        description="Share of people living alone going home whose home is unfit or who have "
+        "none (adaptations, homelessness) when medically fit.",
+        source=f"calibrated to {CSV}: dtoc_reason_split_2018_19 (housing 4.2%)",
+        evidence="weak",
+    )
+    housing_days: float = param(
+        14.0, unit="days", ge=0, le=365,
+        description="Mean wait for housing to be resolved.",
+        source=f"calibrated to {CSV}: dtoc_reason_split_2018_19", evidence="weak",
+    )
+    equipment_share: float = param(
+        0.15, unit="share of pathway 1 discharges", ge=0, le=1,
+        description="Share of people going home with support who need community equipment "
+        "or an adaptation in place first.",
+        source=f"calibrated to {CSV}: dtoc_reason_split_2018_19 (equipment 2.9%)",
+        evidence="weak",
+    )
+    equipment_days: float = param(
+        3.0, unit="days", ge=0, le=90,
+        description="Mean wait for community equipment or adaptations.",
+        source="assumption (community equipment services deliver in 1 to 7 days)",
+        evidence="weak",
     )
     @model_validator(mode="after")
     def _pathway_lines_ordered(self) -> Discharge:
@@ -646,13 +898,17 @@ class Reablement(Block):
         source=f"calibrated to {CSV}: ascof_2d (about 80% end with no or lower support)",
         evidence="weak",
     )
+    calendar: list[CapacityPeriod] = calendar_field("reablement places")
 
 
 class IntermediateCare(Block):
     beds: int | None = param(
         None, unit="beds", ge=0, le=100_000,
-        description="Bed-based intermediate care and discharge-to-assess beds. Blank: 48 per 50,000 people aged 65+, scaled to population.size.",
-        source="National Audit of Intermediate Care (beds per 100,000 weighted population)",
+        description="Bed-based intermediate care and discharge-to-assess beds. Blank: 70 per 50,000 people aged 65+, scaled to population.size.",
+        source="National Audit of Intermediate Care 2017 (about 20 bed-based places per 100,000 "
+        "weighted population, all ages: about 55 for 270,000 people), raised to 70 so "
+        "pathway 2 at its published share runs about 85-90% occupied, as the audit "
+        "reports (calibration)",
         evidence="moderate", group="capacity",
     )
     stay_mean_days: float = param(
@@ -666,13 +922,67 @@ class IntermediateCare(Block):
         description="Share of lost function regained in intermediate care.",
         source="assumption", evidence="weak",
     )
+    calendar: list[CapacityPeriod] = calendar_field("intermediate care beds")
+
+
+    crisis_per_year: float = param(
+        1.5, unit="crises per person-year in a bed", ge=0, le=50,
+        description="Rate of crises needing readmission to the acute hospital from a "
+        "bed-based intermediate care or interim bed (about 1 stay in 12 of 24 days).",
+        source="National Audit of Intermediate Care 2017 (about 8-10% of bed-based episodes "
+        "end in an acute admission)", evidence="moderate",
+    )
+    death_per_year: float = param(
+        0.3, unit="deaths per person-year in a bed", ge=0, le=20,
+        description="Death rate in a bed-based intermediate care or interim bed.",
+        source="National Audit of Intermediate Care 2017 (about 2% of bed-based episodes end "
+        "in death)", evidence="moderate",
+    )
+    interim_beds: int | None = param(
+        None, unit="beds", ge=0, le=100_000,
+        description="NHS-funded interim care-home beds for pathway 3 discharge to assess, "
+        "where the person is assessed, screened for Continuing Healthcare and chooses a home "
+        "after leaving hospital. Blank: 30 per 50,000 people aged 65+, scaled to "
+        "population.size.",
+        source="Hospital discharge service guidance 2020 (pathway 3 D2A beds); size an "
+        "assumption", evidence="weak", group="capacity",
+    )
+    interim_stay_days: float = param(
+        28, unit="days", ge=1, le=180,
+        description="Mean assessment period in an interim bed before the decision on "
+        "long-term care (the national scheme funded up to four weeks).",
+        source="Hospital discharge service guidance 2020-22 (up to 4 weeks NHS-funded)",
+        evidence="moderate",
+    )
+    interim_function_recovery_share: float = param(
+        0.15, unit="share of lost function", ge=0, le=1,
+        description="Share of lost function regained during the interim stay (some people "
+        "recover enough to go home, which is the point of assessing outside hospital).",
+        source=f"assumption, set so about a quarter of interim stays end at home ({CSV}: "
+        "d2a_los_wilson_2023 found no rise in care-home discharges under D2A)",
+        evidence="weak",
+    )
+
+
+class Bridging(Block):
+    places: int | None = param(
+        None, unit="people at once", ge=0, le=100_000,
+        description="Bridging care at home for pathway 1 discharge to assess: carers who "
+        "look after the person from discharge until the assessed reablement or home care "
+        "starts. Drawn from the same home-care workforce, so it is small. Blank: 25 per "
+        "50,000 people aged 65+, scaled to population.size.",
+        source="Hospital discharge service guidance 2020 (bridging / 'discharge to assess' "
+        "care); size an assumption", evidence="weak", group="capacity",
+    )
 
 
 class HomeCare(Block):
     hours_per_week: float | None = param(
         None, unit="hours per week", ge=0, le=1e8,
-        description="Home care hours the market can deliver each week. Blank: 22,500 per 50,000 people aged 65+, scaled to population.size.",
-        source="scaled from population.home_care_share x package size", evidence="weak",
+        description="Home care hours the market can deliver each week. Blank: 18,000 per 50,000 people aged 65+, scaled to population.size.",
+        source=f"calibrated so the market runs about 95-100% busy with a waiting list, as "
+        f"{CSV}: adass_undelivered_home_care_2022 (1-6% of hours wanted cannot be "
+        "delivered) and home_care_supply_delays", evidence="weak",
         group="capacity",
     )
     package_hours_mean: float = param(
@@ -698,18 +1008,21 @@ class HomeCare(Block):
         description="A reduced package after reablement is this share of a full one.",
         source="assumption", evidence="weak",
     )
+    calendar: list[CapacityPeriod] = calendar_field("home care hours per week")
 
 
 class CareHome(Block):
     beds: int | None = param(
         None, unit="beds", ge=0, le=1_000_000,
-        description="Care-home beds (residential and nursing; most homes can take either "
-        "kind of resident, so one pool) available to the population. Blank: 1700 per 50,000 people aged 65+, scaled to population.size.",
-        source="CQC care directory (about 17 beds per 100 people 85+), scaled",
-        evidence="moderate", group="capacity",
+        description="Care-home beds (residential and nursing; see nursing_bed_share) "
+        "available to the population. Blank: 1990 per 50,000 people aged 65+, scaled to "
+        "population.size, so the starting residents (population.care_home_share) fill about "
+        "88% of them.",
+        source="LaingBuisson / CQC care directory (care homes for older people about 85-90% "
+        "occupied); 1750 residents / 0.88", evidence="moderate", group="capacity",
     )
     placement_search_days: float = param(
-        10.0, unit="days", ge=0, le=365,
+        5.0, unit="days", ge=0, le=365,
         description="Mean time to find a home with a suitable vacancy that accepts the person, "
         "after funding is agreed (choice, location, assessment by the home), even when beds "
         "are free somewhere.",
@@ -717,9 +1030,33 @@ class CareHome(Block):
         evidence="weak",
     )
     nursing_function_below: float = param(
-        0.12, unit="function (0-1 scale)", ge=0, le=1,
+        0.17, unit="function (0-1 scale)", ge=0, le=1,
         description="Below this function a care-home placement needs nursing care.",
         source="assumption", evidence="weak",
+    )
+    nursing_bed_share: float = param(
+        0.45, unit="share of care-home beds", ge=0, le=1,
+        description="Share of the care-home beds that are registered for nursing; residential "
+        "and nursing residents wait for their own kind of bed.",
+        source="CQC care directory / LaingBuisson (about 45% of beds for older people with "
+        "nursing)", evidence="moderate",
+    )
+    self_funder_search_days: float = param(
+        14.0, unit="days", ge=0, le=365,
+        description="Mean time a self-funder (or family) takes to choose a home and agree "
+        "fees; no council panel is involved.",
+        source="CMA care homes market study 2017 (self-funders arrange their own care); "
+        "time an assumption", evidence="weak",
+    )
+    untested_discharge_death_risk: float = param(
+        0.0, unit="resident deaths per discharge into a care home", ge=0, le=1,
+        description="Excess deaths of other residents per person discharged from hospital "
+        "into a care home without testing during an epidemic (infection brought in). 0 "
+        "outside an epidemic.",
+        source="evidence/uk_figures.csv: care_home_discharges_spring_2020 and "
+        "phe_outbreaks_seeded_by_discharge (about 1.6% of outbreaks, a few deaths each, over "
+        "about 25,000 discharges: about 0.02); contested, use as a what-if",
+        evidence="weak",
     )
     council_funded_share: float = param(
         0.55, unit="share", ge=0, le=1,
@@ -728,6 +1065,7 @@ class CareHome(Block):
         source="CMA care homes market study 2017 (about 50-60% publicly funded)",
         evidence="moderate",
     )
+    calendar: list[CapacityPeriod] = calendar_field("care-home beds")
 
 
 class SocialWork(Block):
@@ -736,6 +1074,50 @@ class SocialWork(Block):
         description="Hospital social workers doing discharge assessments. Blank: 14 per 50,000 people aged 65+, scaled to population.size.",
         source="assumption scaled to discharges needing support", evidence="weak",
         group="capacity",
+    )
+    calendar: list[CapacityPeriod] = calendar_field("hospital social workers")
+
+
+class CapacityPlan(Block):
+    """Changes to capacity relative to what the population would otherwise have."""
+
+    reablement_slots_change: float = param(
+        0.0, unit="relative change", ge=-1, le=5,
+        description="Change in reablement places relative to reablement.slots.",
+        source="scenario setting", evidence="strong", group="capacity",
+    )
+    intermediate_care_beds_change: float = param(
+        0.0, unit="relative change", ge=-1, le=5,
+        description="Change in intermediate care beds relative to intermediate_care.beds.",
+        source="scenario setting", evidence="strong", group="capacity",
+    )
+    home_care_hours_change: float = param(
+        0.0, unit="relative change", ge=-1, le=5,
+        description="Change in home care hours relative to home_care.hours_per_week.",
+        source="scenario setting", evidence="strong", group="capacity",
+    )
+    care_home_beds_change: float = param(
+        0.0, unit="relative change", ge=-1, le=5,
+        description="Change in care-home beds (both kinds) relative to care_home.beds; a cut "
+        "closes beds only as residents leave them.",
+        source="scenario setting", evidence="strong", group="capacity",
+    )
+    interim_beds_change: float = param(
+        0.0, unit="relative change", ge=-1, le=20,
+        description="Change in interim (pathway 3 discharge to assess) beds relative to "
+        "intermediate_care.interim_beds.",
+        source="scenario setting", evidence="strong", group="capacity",
+    )
+    bridging_places_change: float = param(
+        0.0, unit="relative change", ge=-1, le=20,
+        description="Change in bridging-care places relative to bridging.places.",
+        source="scenario setting", evidence="strong", group="capacity",
+    )
+    years: float = param(
+        0.0, unit="years", ge=0, le=30,
+        description="The changes grow in monthly steps to their full size this many years "
+        "after the start of the results period; 0 puts them in place from the start.",
+        source="scenario setting", evidence="strong", group="capacity",
     )
 
 
@@ -775,11 +1157,13 @@ class Levers(Block):
         evidence="moderate", group="discharge process",
     )
     trusted_assessor_care_home_days_saved: float = param(
-        2.4, unit="days per placement", ge=0, le=60,
+        1.2, unit="days per placement", ge=0, le=60,
         description="With trusted assessors, care homes accept without their own visit: the "
         "placement search is shorter by this many days.",
         mechanism="Subtracted from the mean care-home placement search.",
-        source=f"{CSV}: trusted_assessor_lincs (735 bed days over 304 discharges)",
+        source=f"{CSV}: trusted_assessor_lincs (735 bed days over 304 discharges, 2.4 a "
+        "discharge, over the whole placement wait including choice; the model's search is "
+        "about half of that wait, so half the saving)",
         evidence="moderate", group="discharge process",
     )
     discharge_to_assess_share: float = param(
@@ -793,14 +1177,16 @@ class Levers(Block):
     seven_day_assessment: bool = param(
         False, unit="on/off",
         description="Assessment and transfers happen seven days a week.",
-        mechanism="Removes the weekend gap in assessments and discharges.",
+        mechanism="Removes the weekend gap in assessments and in transfers home; care homes "
+        "(long-term and interim beds) still admit on weekdays only.",
         source="NHS Services, Seven Days a Week Forum 2013", evidence="moderate",
         group="discharge process",
     )
     key_worker_coverage: float = param(
         0.0, unit="share of people 65+", ge=0, le=1,
         description="Share of the population given a key worker / case manager, chosen by "
-        "risk stratification.",
+        "risk stratification at the start; people who later reach the same risk score "
+        "(turning 65, becoming frailer) are enrolled too.",
         mechanism="Enrolled people's crisis rate is multiplied by (1 + key_worker_effect).",
         source="Integrated care pilot practice (top 2-5% risk)", evidence="moderate",
         group="community",
@@ -830,11 +1216,20 @@ class Levers(Block):
         evidence="moderate", group="community",
     )
     self_management_coverage: float = param(
-        0.0, unit="share of people with 2+ conditions", ge=0, le=1,
-        description="Share of people with two or more long-term conditions given "
+        0.0, unit="share of the COPD cohort", ge=0, le=1,
+        description="Share of the cohort with COPD (see self_management_cohort_share) given "
         "self-management support.",
         mechanism="Their crisis rate is multiplied by (1 + self_management_effect).",
         source="assumption", evidence="weak", group="community",
+    )
+    self_management_cohort_share: float = param(
+        0.09, unit="share of people with 2+ conditions", ge=0, le=1,
+        description="Share of people with two or more long-term conditions who are in the "
+        "cohort the self-management evidence covers (people with COPD); coverage applies to "
+        "this cohort only. Set 1 to generalise to every long-term condition, a what-if the "
+        "evidence does not support.",
+        source="QOF COPD register (about 2% of all ages, about 6% of people 65+, so about 9% "
+        "of people 65+ with two or more conditions)", evidence="moderate", group="community",
     )
     self_management_effect: UncertainEffect = effect(
         -0.05, 0.05, -0.25, 0.10,
@@ -934,6 +1329,11 @@ class Costs(Block):
         f"{UC}: nel_treatment (1590 GBP non-elective episode in 2016/17 x 62% treatment "
         "share: 901 GBP per non-elective day of which 345 ward, National Cost Collection "
         "2020/21)", "moderate")
+    ae_trolley_hour: float = money(
+        16.7, "GBP per hour", "Each hour an admitted person waits in A&E for a bed (trolley "
+        "time: staff and space beyond the attendance), NHS, variable.",
+        f"{UC}: ae_trolley_hour (14.4 GBP in 2020/21: the standard bed day of 345 GBP over 24 "
+        "hours; an hour on a trolley costs at least an hour of a ward bed)", "weak", le=1e4)
     escalation_bed_day: float = money(
         501, "GBP per bed day open", "Escalation (surge) bed for each day it is open, used or "
         "not (NHS, fixed): the ward cost with a premium for agency and bank staff.",
@@ -988,9 +1388,15 @@ class Costs(Block):
         source=f"{UC}: client_contribution_community (ASC-FR client contributions as a share "
         "of gross spend on community support)", evidence="weak", group="money")
     bridging_care_day: float = money(
-        60, "GBP per day", "Bridging care at home while a discharge-to-assess patient waits "
-        "for the service (NHS, variable).",
+        60, "GBP per place per day", "A bridging-care place at home for discharge-to-assess "
+        "patients waiting for the service (NHS, fixed: the bridging team is paid whether its "
+        "places are filled or not).",
         "assumption: about 2.5 hours of care a day at home_care_hour", "weak", le=1e4)
+    interim_bed_day: float = money(
+        145, "GBP per bed per day", "NHS-funded interim care-home bed for pathway 3 discharge "
+        "to assess, block-booked by the NHS and paid whether filled or not (NHS, fixed).",
+        f"{UC}: interim_bed_day (140 GBP in 2023/24: a nursing-home week of 1267 GBP less "
+        "the nursing element, LaingBuisson)", "weak", le=1e5)
     residential_week: float = money(
         881, "GBP per week", "Residential care home week at the rate councils pay "
         "(council-funded residents, council).",
@@ -1080,11 +1486,14 @@ class Costs(Block):
 # Capacities left blank are scaled from these figures for 50,000 people aged 65+.
 CAPACITY_PER_50K = (
     ("acute", "beds", 295, True),
+    ("escalation", "beds", 12, True),
     ("reablement", "slots", 48, True),
-    ("intermediate_care", "beds", 48, True),
-    ("home_care", "hours_per_week", 22_500, False),
-    ("care_home", "beds", 1700, True),
+    ("intermediate_care", "beds", 70, True),
+    ("home_care", "hours_per_week", 18_000, False),
+    ("care_home", "beds", 1990, True),
     ("social_work", "staff", 14, True),
+    ("bridging", "places", 25, True),
+    ("intermediate_care", "interim_beds", 30, True),
 )
 
 
@@ -1099,11 +1508,14 @@ class Params(Block):
     arrivals: Arrivals = Field(default_factory=Arrivals)
     community: Community = Field(default_factory=Community)
     acute: Acute = Field(default_factory=Acute)
+    escalation: Escalation = Field(default_factory=Escalation)
     discharge: Discharge = Field(default_factory=Discharge)
     social_work: SocialWork = Field(default_factory=SocialWork)
     reablement: Reablement = Field(default_factory=Reablement)
     intermediate_care: IntermediateCare = Field(default_factory=IntermediateCare)
     home_care: HomeCare = Field(default_factory=HomeCare)
+    bridging: Bridging = Field(default_factory=Bridging)
+    capacity_plan: CapacityPlan = Field(default_factory=CapacityPlan)
     care_home: CareHome = Field(default_factory=CareHome)
     levers: Levers = Field(default_factory=Levers)
     costs: Costs = Field(default_factory=Costs)

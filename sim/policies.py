@@ -3,7 +3,9 @@
 Uncertain effects are drawn once per replication from the ``levers`` stream, so every
 scenario run with the same seed gets the same draw (the comparison isolates the lever, not
 luck), while the spread across replications carries the evidence's uncertainty into the CI.
-The shared-record outage turns the record-dependent levers off while it lasts.
+The shared-record outage turns the record-dependent levers off while it lasts: the shared
+care plan and trusted assessment read the record; discharge to assess does not (it is a
+way of working, and assessments at home are written up when the record returns).
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ class Policy:
 
     @property
     def discharge_to_assess_share(self) -> float:
-        return self.levers.discharge_to_assess_share if self.record_up else 0.0
+        return self.levers.discharge_to_assess_share
 
     def crisis_multiplier(self, key_worker: bool, self_managed: bool) -> float:
         m = 1.0
@@ -87,3 +89,32 @@ def outage_process(env: simpy.Environment, policy: Policy, p: Params, stream: St
         policy.record_up = True
         if on_change:
             on_change(True)
+
+
+def capacity_plan_process(m):
+    """Move capacities toward the plan in monthly steps (a SimPy generator).
+
+    ``m`` is the model; pools are resized from their built size, so the plan is relative
+    to whatever the population's default (or the user's setting) was."""
+    plan = m.p.capacity_plan
+    pools = [(m.reablement.slots, plan.reablement_slots_change),
+             (m.intermediate_care.beds, plan.intermediate_care_beds_change),
+             (m.home_care.hours, plan.home_care_hours_change),
+             (m.care_home.residential, plan.care_home_beds_change),
+             (m.care_home.nursing, plan.care_home_beds_change),
+             (m.intermediate_care.interim, plan.interim_beds_change),
+             (m.discharge.bridging_places, plan.bridging_places_change)]
+    pools = [(pool, pool.capacity, change) for pool, change in pools if change]
+    if not pools:
+        return
+    if plan.years <= 0:
+        steps = [(0.0, 1.0)]
+    else:
+        months = max(1, round(plan.years * 12))
+        steps = [(m.start + k * 365.0 / 12.0, k / months) for k in range(1, months + 1)]
+    for when, fraction in steps:
+        if when > m.env.now:
+            yield m.env.timeout(when - m.env.now)
+        for pool, base, change in pools:
+            size = base * (1.0 + change * fraction)
+            pool.set_capacity(size if pool is m.home_care.hours else max(0, round(size)))

@@ -3,6 +3,9 @@
 Each person is one small object. The starting population is drawn with vectorised NumPy
 (age, frailty, conditions, living situation, care status); people turning 65 join during
 the run so the population grows at ``population.growth_per_year``.
+
+Age enters the model only through three bands (65-74, 75-84, 85+); the population accounts
+in :mod:`sim.pathways.demography` decide who moves up a band and how many people join.
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ def age_band(age: float) -> int:
 class Person:
     pid: int
     entry_time: float
-    entry_age: float
+    band: int                      # age band: 0 = 65-74, 1 = 75-84, 2 = 85+
     frailty: int
     conditions: int
     lives_alone: bool
@@ -61,10 +64,8 @@ class Person:
     waiting_request: object = None  # (pool, event, amount) while on a community waiting list
     service_proc: object = None      # a running at-home service process that a crisis interrupts
     rkey: int = 0                    # this person's random-number key (see rng.PersonDraws)
+    band_slot: int = -1              # place in the demography's list of the band
     draws: list = field(default_factory=lambda: [0, 0, 0, 0])  # draws used, by purpose
-
-    def age(self, t: float) -> float:
-        return self.entry_age + (t - self.entry_time) / 365.0
 
     def function(self, t: float, half_life: float) -> float:
         """Current function; at home the deficit recovers with the given half-life."""
@@ -93,10 +94,11 @@ class StartingPopulation:
     conditions: np.ndarray | None = None
     in_care_home: np.ndarray | None = None
     keys: np.ndarray | None = None  # random-number keys (rng.PersonDraws.person_keys)
+    bands: np.ndarray | None = None  # age band of each person (0 = 65-74, 1 = 75-84, 2 = 85+)
 
 
 def _draw_ages(gen: np.random.Generator, n: int, p: Params) -> np.ndarray:
-    mix = p.population.age_mix
+    mix = p.population.projected_age_mix
     band = gen.choice(3, size=n, p=[mix.age_65_74, mix.age_75_84, mix.age_85_plus])
     ages = np.empty(n)
     ages[band == 0] = 65 + 10 * gen.random((band == 0).sum())
@@ -120,12 +122,12 @@ def _draw_frailty(gen: np.random.Generator, ages: np.ndarray, p: Params) -> np.n
     return frailty
 
 
-def new_person(pid: int, t: float, age: float, frailty: int, gen: np.random.Generator,
+def new_person(pid: int, t: float, band: int, frailty: int, gen: np.random.Generator,
                p: Params) -> Person:
     alone = bool(gen.random() < p.population.lives_alone_share)
     carer = (not alone) and bool(gen.random() < p.population.informal_carer_share)
     return Person(
-        pid=pid, entry_time=t, entry_age=age, frailty=frailty,
+        pid=pid, entry_time=t, band=band, frailty=frailty,
         conditions=int(gen.poisson(p.population.mean_long_term_conditions + frailty)),
         lives_alone=alone, has_carer=carer,
         function_offset=float(gen.normal(0.0, FUNCTION_SPREAD)), deficit_time=t,
@@ -142,8 +144,8 @@ def draw_starting_population(p: Params, gen: np.random.Generator) -> StartingPop
     offset = gen.normal(0.0, FUNCTION_SPREAD, n)
 
     people = [
-        Person(pid=i, entry_time=0.0, entry_age=a, frailty=f, conditions=c, lives_alone=la,
-               has_carer=hc, function_offset=o)
+        Person(pid=i, entry_time=0.0, band=age_band(a), frailty=f, conditions=c,
+               lives_alone=la, has_carer=hc, function_offset=o)
         for i, (a, f, c, la, hc, o) in enumerate(zip(
             ages.tolist(), frailty.tolist(), conditions.tolist(), alone.tolist(),
             carer.tolist(), offset.tolist()))
@@ -161,7 +163,8 @@ def draw_starting_population(p: Params, gen: np.random.Generator) -> StartingPop
     hc_idx = _weighted_sample(gen, weight_hc, n_hc)
 
     start = StartingPopulation(people, ages=ages, frailty=frailty, conditions=conditions,
-                               in_care_home=taken)
+                               in_care_home=taken,
+                               bands=np.where(ages < 75.0, 0, np.where(ages < 85.0, 1, 2)))
     # The lowest-function residents need nursing beds.
     res_people = sorted((people[i] for i in residents_idx),
                         key=lambda q: BASELINE_FUNCTION[q.frailty] + q.function_offset)

@@ -11,12 +11,20 @@ from collections import defaultdict
 
 from .errors import InvariantError
 
+# The first five are the waits integration levers act on; the rest are hospital-internal
+# steps, choice, housing and equipment (see sim.pathways.discharge.REASONS).
 DELAY_REASONS = (
     "awaiting assessment",
     "funding decision",
     "reablement / home care",
     "intermediate care",
     "care home",
+    "medical or therapy review",
+    "medicines to take home",
+    "transport",
+    "patient or family choice",
+    "housing",
+    "equipment",
 )
 
 PAYERS = ("nhs", "local_authority", "pooled")

@@ -23,7 +23,8 @@ class Pool:
     waiting list would.
     """
 
-    __slots__ = ("env", "name", "capacity", "in_use", "waiting", "tracker", "queue_tracker")
+    __slots__ = ("env", "name", "capacity", "in_use", "waiting", "tracker", "queue_tracker",
+                 "capacity_tracker")
 
     def __init__(self, env: simpy.Environment, name: str, capacity: float,
                  tracker: Tracker, queue_tracker: Tracker):
@@ -35,6 +36,7 @@ class Pool:
         self.tracker = tracker
         self.queue_tracker = queue_tracker
         tracker.capacity = float(capacity)
+        self.capacity_tracker = None  # time-weighted capacity, when it can change
 
     @property
     def free(self) -> float:
@@ -76,6 +78,18 @@ class Pool:
                 del self.waiting[i]
                 self.queue_tracker.add(self.env.now, -1)
                 break
+        self._serve()
+
+    def set_capacity(self, capacity: float) -> None:
+        """Change the capacity now (a calendar, escalation). Units in use above a lowered
+        capacity stay until released; nobody new is granted until there is room."""
+        capacity = float(capacity)
+        if self.capacity_tracker is not None:
+            self.capacity_tracker.add(self.env.now, capacity - self.capacity)
+        self.capacity = capacity
+        # The tracker's bound is the highest capacity the pool has had.
+        if capacity > self.tracker.capacity:
+            self.tracker.capacity = capacity
         self._serve()
 
     def release(self, amount: float = 1.0) -> None:

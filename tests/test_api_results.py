@@ -19,7 +19,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_summary_interval_contains_mean_and_uses_t(small_run):
     s = small_run.summary()
-    assert (s["n"] == 3).all()
+    # unstable_day is NaN in a replication that never tipped into gridlock.
+    assert (s.drop(index="unstable_day")["n"] == 3).all()
     ok = s.dropna()
     assert ((ok["ci_low"] <= ok["mean"]) & (ok["mean"] <= ok["ci_high"])).all()
     # t with 2 degrees of freedom: half-width = 4.303 * sd / sqrt(3)

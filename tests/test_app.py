@@ -276,14 +276,15 @@ def test_saved_yaml_loads_back_to_the_same_scenario(tmp_path):
                                ["population.size=20000", "levers.shared_care_plan=true"])
     _, blank = common._named_base("better_care_fund")
     text = common.scenario_yaml(params, blank)
-    assert "slots: 60" in text and "acute" not in text  # only what differs is written
+    # only what differs is written (better_care_fund changes reablement relative to the default)
+    assert "reablement_slots_change: 0.33" in text and "acute" not in text
     path = tmp_path / "plan.yaml"
     path.write_text(text)
     assert sim.load_scenario(path) == params
     # Capacities left empty still follow the population when it changes.
     bigger = sim.load_scenario(path, ["population.size=40000"])
     assert bigger.resolved().acute.beds == 2 * params.resolved().acute.beds
-    assert bigger.reablement.slots == 60
+    assert bigger.resolved().reablement.slots == 2 * params.resolved().reablement.slots
 
 
 # ------------------------------------------------------------------------ other pages

@@ -92,16 +92,20 @@ def test_people_with_nothing_pending_cost_no_events():
     base = _events(IDLE + ["population.size=2000", "run.days=100"])
     assert _events(IDLE + ["population.size=20000", "run.days=100"]) == base
     longer = _events(IDLE + ["population.size=20000", "run.days=200"])
-    # One census event a day and one weekly hand-over of pending events; nothing per person.
-    assert longer - base <= 100 + 100 / 7 + 5
+    # One census and one bed-meeting check a day, one weekly hand-over of pending events
+    # and one weekly step of the population accounts; nothing per person.
+    assert longer - base <= 2 * 100 + 2 * 100 / 7 + 5
 
 
 def test_events_grow_with_person_years_not_faster():
     """The live model's events per simulated person-year do not depend on its size."""
     per_person_year = []
     for size in (3000, 12000):
+        # Beds with headroom at both sizes: a small system queues more in A&E (more events
+        # per person for queueing reasons, not for the cost of the population).
         p = sim.load_scenario("fragmented", overrides=[f"population.size={size}",
-                                                      "run.days=180"])
+                                                      "run.days=180",
+                                                      f"acute.beds={size // 100}"])
         years = p.population.projected_size * (p.run.warmup_days + p.run.days) / 365.0
         per_person_year.append(run_replication(p, 2, 0).events / years)
     assert per_person_year[1] == pytest.approx(per_person_year[0], rel=0.1)

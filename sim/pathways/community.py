@@ -2,8 +2,9 @@
 
 No person is "ticked" daily. Each person at home (or in a care home) has one pending event:
 the earliest of competing exponential clocks (crisis, death, frailty progression, home care
-referral, care-home admission), a deterministic birthday into the next age band, and any
-excess crisis risk after a discharge. Because exponential clocks are memoryless, all clocks
+referral, care-home admission) and any excess crisis risk after a discharge. Age enters
+through the person's age band, which the population accounts move up (see
+:mod:`sim.pathways.demography`). Because exponential clocks are memoryless, all clocks
 are redrawn after any event, and a change of state simply bumps ``person.version`` so that a
 stale pending event is ignored when it fires. Seasonal and weekly variation of crises uses
 thinning: candidates are drawn at the peak rate and kept with probability rate(t)/peak.
@@ -13,30 +14,33 @@ from __future__ import annotations
 
 import math
 from heapq import heappush
+from statistics import NormalDist
 from typing import TYPE_CHECKING
 
 import numpy as np
 from simpy.events import NORMAL
 
 from ..population import (
-    AGE_BANDS,
     CARE_HOME,
     HOME,
     INDEPENDENT,
     Person,
     StartingPopulation,
-    age_band,
     new_person,
 )
-from ..rng import COMMUNITY, PersonDraws
+from ..rng import COMMUNITY, DISCHARGE, PersonDraws
+
+# Index of the fixed per-person draw behind a later key-worker offer (far above any counter).
+KEY_WORKER_DRAW = 1 << 40
 
 if TYPE_CHECKING:
     from ..engine import Model
 
 BUCKET_DAYS = 7.0
 
-CRISIS, DEATH, FRAILTY, HOME_CARE_REFERRAL, CARE_HOME_DIRECT, PACKAGE_END, AGE_BAND, EXCESS_CRISIS = \
-    range(8)
+# The first six are competing clocks, in this order in ``schedule``.
+CRISIS, DEATH, FRAILTY, HOME_CARE_REFERRAL, CARE_HOME_DIRECT, PACKAGE_END, EXCESS_CRISIS = \
+    range(7)
 
 
 class _Pending:
@@ -55,6 +59,7 @@ class _Pending:
 class Community:
     def __init__(self, m: Model):
         self.m = m
+        self.key_worker_bar: tuple[float, float] | None = None
         c = m.p.community
         self.half_life = c.function_recovery_half_life_days
         peak = m.cal.max_multiplier
@@ -65,8 +70,10 @@ class Community:
         # Peak crisis rate per day by [age band][frailty], before conditions and levers.
         self.crisis_peak = [[c.crisis_rate_per_year * day * a * f * peak for f in frail_crisis]
                             for a in age_crisis]
+        # Residents' admissions are published; their attendances follow from the share of
+        # attendances admitted for the oldest, most frail band.
         self.care_home_crisis_peak = (c.care_home_admissions_per_resident_year * day * peak
-                                      / max(c.admission_probability, 1e-9))
+                                      / max(m.hospital.p_admit_care_home, 1e-9))
         age_mort = (1.0, c.mortality_ratio_75_84, c.mortality_ratio_85_plus)
         frail_mort = (1.0, c.frailty_mortality_ratio_mild, c.frailty_mortality_ratio_moderate,
                       c.frailty_mortality_ratio_severe)
@@ -101,8 +108,7 @@ class Community:
         """Peak-season crisis rate per day of a person (with or without the levers)."""
         if person.location == CARE_HOME:
             return self.care_home_crisis_peak
-        band = age_band(person.age(self.m.env.now))
-        rate = self.crisis_peak[band][person.frailty]
+        rate = self.crisis_peak[person.band][person.frailty]
         extra = person.conditions - (self.mean_conditions + person.frailty)
         if extra:
             rate *= self.condition_ratio ** extra
@@ -117,8 +123,7 @@ class Community:
         now = m.env.now
         location = person.location
         if location == HOME:
-            age = person.entry_age + (now - person.entry_time) / 365.0
-            band = 0 if age < 75.0 else (1 if age < 85.0 else 2)
+            band = person.band
             f = person.frailty
             # crisis_rate_peak, inlined: this runs once per community event of every person.
             crisis = self.crisis_peak[band][f]
@@ -136,11 +141,8 @@ class Community:
                 self.care_home_direct[f] if not waiting else 0.0,
                 self.package_end if person.holds_package else 0.0,
             )
-            next_band = (person.entry_time + (AGE_BANDS[band + 1] - person.entry_age) * 365.0
-                         if band < 2 else math.inf)
         elif location == CARE_HOME:
             rates = self.care_home_rates
-            next_band = math.inf
         else:
             return
         total = rates[0] + rates[1] + rates[2] + rates[3] + rates[4] + rates[5]
@@ -148,7 +150,7 @@ class Community:
         t = now + draw.exponential(person, COMMUNITY, 1.0 / total) if total > 0 else math.inf
         kind = -1
         excess = person.excess_crisis_at
-        if t < next_band and t < excess:
+        if t < excess:
             u = draw.uniform(person, COMMUNITY) * total
             acc = 0.0
             for k, r in enumerate(rates):
@@ -158,8 +160,6 @@ class Community:
                     break
             else:
                 kind = CRISIS
-        elif next_band <= excess:
-            t, kind = next_band, AGE_BAND
         else:
             t, kind = excess, EXCESS_CRISIS
         if t >= m.end:
@@ -214,8 +214,7 @@ class Community:
              and not (q.holds_package or q.key_worker or q.self_managed)
              and q.draws[COMMUNITY] == 0 for q in people), dtype=bool, count=n)
         f = start.frailty
-        ages = start.ages
-        band = np.where(ages < 75.0, 0, np.where(ages < 85.0, 1, 2))
+        band = start.bands
         progression = [[p * r for r in self.progression_ratio] for p in self.progression]
         rates = (crisis_rates, np.array(self.death)[band, f], np.array(progression)[band, f],
                  np.array(self.referral)[f], np.array(self.care_home_direct)[f],
@@ -226,9 +225,7 @@ class Community:
         u0 = PersonDraws.uniforms(start.keys, COMMUNITY, 0)
         log_u0 = np.array([math.log(u) for u in u0.tolist()])
         t = np.where(positive, now + -log_u0 * (1.0 / safe_total), math.inf)
-        # Everybody in the starting population enters at time 0.
-        next_band = 0.0 + (np.array([AGE_BANDS[1], AGE_BANDS[2], math.inf])[band] - ages) * 365.0
-        chosen = t < next_band  # excess_crisis_at is inf for everybody at the start
+        chosen = positive  # excess_crisis_at is inf for everybody at the start
         u = PersonDraws.uniforms(start.keys, COMMUNITY, 1) * total
         kind = np.full(n, CRISIS)
         acc = np.zeros(n)
@@ -238,8 +235,6 @@ class Community:
             hit = undecided & (u < acc)
             kind[hit] = k
             undecided &= ~hit
-        kind = np.where(chosen, kind, AGE_BAND)
-        t = np.where(chosen, t, next_band)
         used = positive.astype(np.int64) + chosen
         due = t < m.end
         pend = self._pend
@@ -276,8 +271,9 @@ class Community:
             return
         elif kind == FRAILTY:
             person.settle_deficit(now, self.half_life)
-            person.frailty += 1
+            m.demography.frailer(person)
             m.rec.count("frailty_progressions", now)
+            self.offer_key_worker(person)
         elif kind == HOME_CARE_REFERRAL:
             m.home_care.refer_from_community(person)
         elif kind == CARE_HOME_DIRECT:
@@ -293,7 +289,7 @@ class Community:
         The rate depends only on place, age band, frailty and conditions, so it is computed
         once per combination (with the same scalar arithmetic, hence identical values) and
         spread to everybody."""
-        band = np.where(start.ages < 75.0, 0, np.where(start.ages < 85.0, 1, 2))
+        band = start.bands
         combo = ((start.in_care_home * 3 + band) * 4 + start.frailty) * 1000 + start.conditions
         _, first, inverse = np.unique(combo, return_index=True, return_inverse=True)
         people = start.people
@@ -327,47 +323,50 @@ class Community:
                 chosen = np.argpartition(-score, k - 1)[:k] if k < n else np.arange(n)
                 for i in chosen.tolist():
                     people[i].key_worker = True
+                # People who reach this score later (turning 65, becoming frailer) are
+                # offered a key worker too, as a risk register refreshed each month would.
+                self.key_worker_bar = (float(score[chosen].min()),
+                                       spread * (1.0 - acc) / max(acc, 1e-6))
         if lv.self_management_coverage > 0:
-            chosen = np.flatnonzero((conditions >= 2) & (sm_draw < lv.self_management_coverage))
+            # Only the cohort the evidence covers (COPD), a share of people with 2+ conditions.
+            cohort = lv.self_management_cohort_share
+            chosen = np.flatnonzero(
+                (conditions >= 2) & (sm_draw < lv.self_management_coverage * cohort))
             for i in chosen.tolist():
                 people[i].self_managed = True
 
-    def entrants(self, expected_deaths_per_day: float):
-        """People turning 65 join at the rate that replaces deaths plus growth."""
-        m = self.m
-        rate = (expected_deaths_per_day
-                + m.p.population.projected_size * m.p.population.growth_per_year / 365.0)
-        if rate <= 0:
+    def offer_key_worker(self, person: Person) -> None:
+        """Enrol a person who now scores above the bar risk stratification set at the start."""
+        bar = self.key_worker_bar
+        if bar is None or person.key_worker:
             return
-        gen = m.rs.generator("entrants")
-        stream = m.rs.entrants
-        mix = m.p.population.frailty_mix
-        young = [mix.fit + 0.15, mix.mild, max(mix.moderate - 0.10, 0.0), max(mix.severe - 0.05, 0.0)]
-        while True:
-            yield m.env.timeout(stream.exponential(1.0 / rate))
-            frailty = stream.choice(young)
-            person = new_person(m.next_pid(), m.env.now, 65.0, frailty, gen, m.p)
-            m.add_person(person)
-            self.schedule(person)
+        threshold, noise_scale = bar
+        # A fixed draw per person (not a counter), so enrolment never shifts other draws.
+        u = float(PersonDraws.uniforms(np.array([person.rkey], dtype=np.uint64), DISCHARGE,
+                                       KEY_WORKER_DRAW)[0])
+        score = (math.log(self.crisis_rate_peak(person, levers=False) + 1e-12)
+                 + NormalDist().inv_cdf(u) * noise_scale)
+        if score >= threshold:
+            person.key_worker = True
+            self.m.key_workers.add(self.m.env.now, 1)
+            self.m.rec.count("key_workers_added", self.m.env.now)
 
-    def expected_deaths_per_day(self, start: StartingPopulation,
-                                crisis_rates: np.ndarray) -> float:
-        """Deaths per day the starting population implies (community plus hospital).
-
-        Levers are left out so that every scenario compared gets the same entrants. Each
-        person adds a death term and a crisis term; a running sum (``cumsum``) adds them in
-        person order, exactly as a loop over people would."""
-        p_adm = self.m.p.community.admission_probability
+    def expected_deaths_by_band(self, start: StartingPopulation,
+                                crisis_rates: np.ndarray) -> list[float]:
+        """Deaths per day the starting population implies in each age band (community plus
+        hospital, levers left out)."""
         n = len(start.people)
         if n == 0:
-            return 0.0
+            return [0.0, 0.0, 0.0]
         frailty = start.frailty
-        band = np.where(start.ages < 75.0, 0, np.where(start.ages < 85.0, 1, 2))
-        death_p = np.array([self.m.hospital.death_probability_of(f) for f in range(4)])[frailty]
+        band = start.bands
+        hospital = self.m.hospital
+        death_p = np.array([hospital.death_probability_of(f) for f in range(4)])[frailty]
+        p_adm_home = hospital.admission_probabilities(band, frailty)
         at_home = np.array(self.death)[band, frailty]
-        care_home = self.care_home_death + self.care_home_crisis_peak / self.peak * p_adm * death_p
-        terms = np.empty((n, 2))
-        terms[:, 0] = np.where(start.in_care_home, care_home, at_home)
-        terms[:, 1] = np.where(start.in_care_home, 0.0,
-                               crisis_rates / self.peak * p_adm * death_p)
-        return float(np.cumsum(terms.reshape(-1))[-1])
+        care_home = (self.care_home_death
+                     + self.care_home_crisis_peak / self.peak * hospital.p_admit_care_home
+                     * death_p)
+        per_person = np.where(start.in_care_home, care_home,
+                              at_home + crisis_rates / self.peak * p_adm_home * death_p)
+        return [float(per_person[band == b].sum()) for b in range(3)]

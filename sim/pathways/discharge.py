@@ -3,7 +3,7 @@
 When treatment ends the person is medically fit but still in the bed. Their pathway need comes
 from function, frailty, living situation and prior care status:
 
-* P0 home with no new support (leaves at once);
+* P0 home with no new support (leaves once the hospital's own steps are done);
 * P1 home with reablement, or a home care package (restart or new);
 * P2 a bed in intermediate care;
 * P3 a care home (residential or nursing); residents return to their own home ("P3 back").
@@ -15,8 +15,20 @@ transfer. Every day medically fit in the bed costs function (deconditioning); if
 fallen below the next pathway's line by the time a place is offered, the pathway escalates and
 the new service assesses again. Integrated levers remove or move these steps (see policies).
 
-Every delayed day is booked to a reason: awaiting assessment, funding decision,
-reablement / home care, intermediate care, care home.
+Hospital-internal steps delay every pathway: a medical or therapy decision, medicines to take
+home and transport. People going home may wait for housing or equipment; people going to a care
+home may wait on their own or their family's choice. Self-funders choose their home themselves
+(their own search time, no council panel).
+
+Discharge to assess moves assessment out of hospital only where there is somewhere to go:
+pathway 1 waits in hospital for a bridging-care place (a small team drawn from the home-care
+workforce) and holds it at home until the assessed service starts; pathway 3 waits for an
+NHS-funded interim care-home bed, where the assessment, the Continuing Healthcare decision and
+the choice of a permanent home happen (see intermediate_care).
+
+Every delayed day is booked to one reason in ``REASONS``, which maps it to the category of
+NHS England's discharge delays collection and names the levers that can act on it: a lever
+cannot remove a delay it does not touch.
 """
 
 from __future__ import annotations
@@ -33,6 +45,37 @@ if TYPE_CHECKING:
 
 P0, P1, P2, P3, P3_BACK = range(5)
 PATHWAY_NAMES = ("P0", "P1", "P2", "P3", "P3_back")
+
+# Model reason -> (NHS England discharge delay category, levers that can act on it).
+REASONS = {
+    "medical or therapy review": (
+        "Awaiting a medical decision or intervention (incl. discharge summary) / awaiting "
+        "therapy decision to discharge", ()),
+    "medicines to take home": ("Awaiting medicines to take home", ()),
+    "transport": ("Awaiting transport", ()),
+    "awaiting assessment": (
+        "Awaiting referral to / confirmation from the community single point of access "
+        "(assessment)",
+        ("shared_care_plan", "trusted_assessor", "discharge_to_assess_share",
+         "seven_day_assessment")),
+    "funding decision": (
+        "Awaiting a decision on funding: council panel or NHS Continuing Healthcare",
+        ("pooled_budget_share", "discharge_to_assess_share")),
+    "reablement / home care": (
+        "Pathway 1: awaiting availability of resource for assessment and start of care at home",
+        ("bridging.places (discharge_to_assess_share uses it)", "capacity")),
+    "intermediate care": (
+        "Pathway 2: awaiting a rehabilitation bed in a community hospital or other bedded "
+        "setting", ("capacity",)),
+    "care home": (
+        "Pathway 3: awaiting a bed in a residential or nursing home likely to be permanent",
+        ("trusted_assessor", "discharge_to_assess_share (interim beds)", "capacity")),
+    "patient or family choice": (
+        "Individual, family or carer not in agreement with discharge plans (choice)",
+        ("discharge_to_assess_share (choice made from the interim bed)",)),
+    "housing": ("Housing: homelessness, no place to discharge to, housing adaptations", ()),
+    "equipment": ("Awaiting community equipment and adaptations", ()),
+}
 
 REASON_FOR_SERVICE = {
     "reablement": "reablement / home care",
@@ -69,6 +112,18 @@ class Discharge:
         self.m = m
         self.d = m.p.discharge
         self.social_workers = m.pool("social_workers", m.p.social_work.staff)
+        self.bridging_places = m.pool("bridging", m.p.bridging.places)
+        self.self_funded: dict[int, bool] = {}
+
+    def self_funder(self, person: Person) -> bool:
+        """Does this person pay for their own care home (decided once, at first need)?"""
+        known = self.self_funded.get(person.pid)
+        if known is None:
+            u = self.m.draw.uniform(person, DISCHARGE)
+            known = (not person.chc_funded
+                     and u >= self.m.p.care_home.council_funded_share)
+            self.self_funded[person.pid] = known
+        return known
 
     # ----------------------------------------------------------------------------------
     def need(self, person: Person, now: float, extra_deficit: float = 0.0) -> int:
@@ -119,15 +174,20 @@ class Discharge:
         m.delayed.add(now, 1)
         clock = DelayClock(m.rec, now, m.open_delay_clocks)
         policy = m.policy
+        yield from self.wait_for(person, clock, "medical or therapy review",
+                                 self.d.review_share, self.d.review_days)
 
         if need == P0:
+            yield from self.home_ready(person, clock, equipment=False)
+            yield from self.going_out(person, clock)
             self.leave_acute(person, clock, fit_time)
-            m.arrive_home(person, delay_days=0.0)
+            m.arrive_home(person, delay_days=m.env.now - fit_time)
             return
         if need == P3_BACK:
-            clock.switch("care home", now)
+            clock.switch("care home", m.env.now)
             yield from self.provider_assessment(person)
-            yield from self.transfer_day()
+            yield from self.transfer_day(care_home=True)
+            yield from self.going_out(person, clock)
             self.leave_acute(person, clock, fit_time)
             m.care_home.return_resident(person)
             return
@@ -145,6 +205,8 @@ class Discharge:
         yield from self.provider_assessment(person)
         clock.switch("funding decision", m.env.now)
         yield from self.funding(person, need, service)
+        if need == P3:
+            yield from self.choice(person, clock)
         while True:
             clock.switch(REASON_FOR_SERVICE[service], m.env.now)
             yield from self.find_provider(person, service)
@@ -164,49 +226,91 @@ class Discharge:
                 yield from self.provider_assessment(person, repeat=True)
                 clock.switch("funding decision", m.env.now)
                 yield from self.funding(person, need, service)
+                if need == P3:
+                    yield from self.choice(person, clock)
                 continue
             break
-        yield from self.transfer_day()
+        if service in ("reablement", "home_care"):
+            yield from self.home_ready(person, clock, equipment=True)
+        yield from self.transfer_day(care_home=service in ("residential", "nursing"))
+        yield from self.going_out(person, clock)
         delay = m.env.now - fit_time
         self.leave_acute(person, clock, fit_time)
         self.start_service(person, service, delay)
 
     # ----------------------------------------------------------------------------------
+    def wait_for(self, person: Person, clock: DelayClock, reason: str, share: float,
+                 mean_days: float):
+        """A share of people wait (exponential, this mean) for a reason no lever touches."""
+        m = self.m
+        u = m.draw.uniform(person, DISCHARGE)
+        wait = m.draw.exponential(person, DISCHARGE, mean_days)
+        if u < share and wait > 0:
+            clock.switch(reason, m.env.now)
+            yield m.env.timeout(wait)
+
+    def going_out(self, person: Person, clock: DelayClock):
+        """The last hospital steps: medicines to take home, then transport."""
+        d = self.d
+        yield from self.wait_for(person, clock, "medicines to take home", d.medicines_share,
+                                 d.medicines_days)
+        yield from self.wait_for(person, clock, "transport", d.transport_share,
+                                 d.transport_days)
+
+    def home_ready(self, person: Person, clock: DelayClock, equipment: bool):
+        """Going home needs a home fit to go to (and for pathway 1, equipment in place)."""
+        d = self.d
+        share = d.housing_share if (person.lives_alone and not person.has_carer) else 0.0
+        yield from self.wait_for(person, clock, "housing", share, d.housing_days)
+        if equipment:
+            yield from self.wait_for(person, clock, "equipment", d.equipment_share,
+                                     d.equipment_days)
+
+    def choice(self, person: Person, clock: DelayClock | None):
+        """Choosing a care home (or disagreeing with the plan) takes time for some people."""
+        m = self.m
+        d = self.d
+        u = m.draw.uniform(person, DISCHARGE)
+        wait = m.draw.exponential(person, DISCHARGE, d.choice_days)
+        if u < d.choice_share and wait > 0:
+            if clock is not None:
+                clock.switch("patient or family choice", m.env.now)
+            m.rec.count("choice_waits", m.env.now)
+            yield m.env.timeout(wait)
+
+    # ----------------------------------------------------------------------------------
     def discharge_to_assess(self, person: Person, need: int, service: str, clock: DelayClock,
                             fit_time: float):
-        """Home First: leave as soon as possible; assessment and funding happen outside."""
+        """Home First: leave once there is somewhere to go; assess and fund outside hospital.
+
+        The wait for assessment and funding leaves the bed; the wait for capacity does not:
+        pathway 1 needs a bridging place, pathway 3 an interim bed, pathway 2 a bed."""
         m = self.m
         if need == P1:
-            clock.switch("awaiting assessment", m.env.now)
+            yield from self.home_ready(person, clock, equipment=True)
+            clock.switch("reablement / home care", m.env.now)
+            yield self.bridging_places.acquire()
             yield from self.transfer_day()
+            yield from self.going_out(person, clock)
             delay = m.env.now - fit_time
             self.leave_acute(person, clock, fit_time)
             m.arrive_home(person, delay_days=delay)
             person.service_proc = m.env.process(self.home_first(person, service))
             return
         if need == P3:
-            # Pathway 3 discharge to assess: an interim bed in any care home with a vacancy;
-            # the assessment, funding decision and choice of a permanent home happen there.
             clock.switch("care home", m.env.now)
-            request = m.care_home.beds.acquire()
-            yield request
-            yield from self.transfer_day()
+            yield m.intermediate_care.interim.acquire()
+            yield from self.transfer_day(care_home=True)
+            yield from self.going_out(person, clock)
             self.leave_acute(person, clock, fit_time)
-            self.assessed_outside_hospital()
-            m.care_home.admit(person, service)
+            m.intermediate_care.start_interim(person)
             return
         clock.switch("intermediate care", m.env.now)
-        request = m.intermediate_care.beds.acquire()
-        yield request
+        yield m.intermediate_care.beds.acquire()
         yield from self.transfer_day()
+        yield from self.going_out(person, clock)
         self.leave_acute(person, clock, fit_time)
         m.intermediate_care.start(person, need, d2a=True)
-
-    def assessed_outside_hospital(self) -> None:
-        """A discharge-to-assess assessment done in the home or care home (no bed waits on it)."""
-        m = self.m
-        m.rec.count("assessments", m.env.now)
-        m.rec.cost("social_work", "local_authority", m.p.costs.assessment, m.env.now)
 
     def home_first(self, person: Person, service: str):
         """At home with bridging care until the assessed service starts (interruptible)."""
@@ -228,6 +332,7 @@ class Discharge:
             return
         finally:
             m.bridging.add(m.env.now, -1)
+            self.bridging_places.release()
             person.service_proc = None
         self.start_service(person, service, delay=0.0, at_home=True)
 
@@ -281,7 +386,9 @@ class Discharge:
             person.chc_funded = u_eligible < d.chc_eligible_share
         # The pooled budget removes the panel for its share; u_pool decides both so a pooled
         # share of s removes exactly s of the panels the fragmented system would hold.
-        if service in ("home_care", "residential", "nursing") and not person.chc_funded:
+        self_funder = service in ("residential", "nursing") and self.self_funder(person)
+        if (service in ("home_care", "residential", "nursing") and not person.chc_funded
+                and not self_funder):
             if u_pool < d.funding_panel_share * (1.0 - m.p.levers.pooled_budget_share):
                 panel = m.cal.next_weekday_time(m.env.now, d.funding_panel_weekday)
                 yield m.env.timeout(panel - m.env.now)
@@ -291,7 +398,8 @@ class Discharge:
         m = self.m
         draw = m.draw.exponential(person, DISCHARGE)
         if service in ("residential", "nursing"):
-            mean = m.p.care_home.placement_search_days
+            mean = (m.p.care_home.self_funder_search_days if self.self_funder(person)
+                    else m.p.care_home.placement_search_days)
             if m.policy.trusted_assessor:
                 mean = max(0.0, mean - m.p.levers.trusted_assessor_care_home_days_saved)
         elif service == "home_care":
@@ -301,9 +409,11 @@ class Discharge:
         if draw * mean > 0:
             yield m.env.timeout(draw * mean)
 
-    def transfer_day(self):
+    def transfer_day(self, care_home: bool = False):
+        """Wait for a working day to move; care homes admit on weekdays even when the
+        hospital's assessors work seven days."""
         m = self.m
-        if m.policy.seven_day:
+        if m.policy.seven_day and not care_home:
             return
         t = m.cal.next_working_time(m.env.now)
         if t > m.env.now:

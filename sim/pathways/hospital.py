@@ -1,8 +1,10 @@
 """A&E and the acute ward: admission, boarding when the ward is full, treatment, death.
 
-A crisis brings a person to A&E; a share are admitted. An admitted person boards in A&E until
-a bed is free (first come, first served), then stays for a treatment length of stay with a
-long right tail (lognormal, longer with frailty). At the end of treatment they are medically
+A crisis brings a person to A&E; a share are admitted, more with age and frailty. The
+decision to admit is the emergency admission, whether or not a bed is free: from then the
+person waits in A&E (the decision-to-admit, or trolley, wait) until a bed is free (first come,
+first served), and may die while waiting, at the hazard of dying in hospital. Then they stay
+for a treatment length of stay with a long right tail (lognormal, longer with frailty). At the end of treatment they are medically
 fit and the discharge module takes over while they still occupy the bed.
 
 In ``arrivals.mode = poisson`` the same ``episode`` serves a textbook M/M/c queue (verification
@@ -16,7 +18,9 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from ..population import ACUTE, ED, Person
+import numpy as np
+
+from ..population import ACUTE, CARE_HOME, ED, Person
 from ..rng import HOSPITAL
 
 if TYPE_CHECKING:
@@ -29,12 +33,44 @@ class Hospital:
         a = m.p.acute
         c = m.p.community
         self.beds = m.pool("acute", a.beds)
-        self.p_admit = c.admission_probability
+        # Share of attendances admitted by [age band][frailty]: logistic in age and frailty.
+        self.p_admit = [[self._admit(c, band, f) for f in range(4)] for band in range(3)]
+        self.p_admit_care_home = self.p_admit[2][3]
         self.death_ratio = (1.0, c.frailty_mortality_ratio_mild, c.frailty_mortality_ratio_moderate,
                             c.frailty_mortality_ratio_severe)
         self.los_median = [a.los_median_days_fit * a.los_frailty_ratio_per_level ** f
                            for f in range(4)]
         self.stay_start: dict[int, float] = {}
+        # The textbook M/M/c queue used for verification: nobody dies while waiting and
+        # capacity never changes, so the Erlang formulas apply.
+        self.textbook = m.textbook
+        # Hazard per day of dying while waiting for a bed: the in-hospital death probability
+        # spread over the mean treatment stay, by frailty.
+        mean_los = [med * math.exp(a.los_sigma ** 2 / 2.0) for med in self.los_median]
+        self.waiting_death_hazard = [
+            -math.log(1.0 - self.death_probability_of(f)) / mean_los[f] for f in range(4)]
+        self.waiting_since: dict[int, float] = {}  # pid -> time of the decision to admit
+        # Decision-to-admit waits completed, by results day of the bed (hours, count).
+        self.dta_by_day: dict[int, list[float]] = {}
+
+    @staticmethod
+    def _admit(c, band: int, frailty: int) -> float:
+        p0 = c.admission_probability
+        if p0 <= 0.0 or p0 >= 1.0:
+            return p0
+        odds = p0 / (1.0 - p0) * (1.0, c.admission_odds_ratio_75_84,
+                                  c.admission_odds_ratio_85_plus)[band]
+        odds *= c.admission_odds_ratio_per_frailty_level ** frailty
+        return odds / (1.0 + odds)
+
+    def admission_probability(self, person: Person) -> float:
+        if person.location == CARE_HOME:
+            return self.p_admit_care_home
+        return self.p_admit[person.band][person.frailty]
+
+    def admission_probabilities(self, bands, frailty):
+        """``admission_probability`` of people at home, by arrays of band and frailty."""
+        return np.array(self.p_admit)[bands, frailty]
 
     def death_probability(self, person: Person) -> float:
         return self.death_probability_of(person.frailty)
@@ -64,7 +100,8 @@ class Hospital:
         now = m.env.now
         m.rec.count("ae_attendances", now)
         m.rec.cost("a_and_e", "nhs", m.p.costs.ae_attendance, now)
-        p = 1.0 if certain_admission else min(1.0, self.p_admit * m.policy.admission_multiplier())
+        p = 1.0 if certain_admission else min(
+            1.0, self.admission_probability(person) * m.policy.admission_multiplier())
         if m.draw.uniform(person, HOSPITAL) < p:
             m.env.process(self.episode(person))
         else:
@@ -88,10 +125,30 @@ class Hospital:
         arrived = env.now
         if arrived - person.last_discharge <= 30.0:
             m.rec.count("readmissions_30d", arrived)
+        # The decision to admit is the emergency admission, bed or no bed.
+        m.rec.count("emergency_admissions", arrived)
+        m.rec.cost("acute", "nhs", m.p.costs.admission_episode, arrived)
         request = self.beds.acquire()
         if not request.triggered:
             m.check_boarding_queue(len(self.beds.waiting))
-        yield request
+        draw = m.draw
+        if self.textbook:
+            yield request
+        else:
+            # Drawn whether or not a bed is free, so scenarios compared keep the same luck.
+            death_in = draw.exponential(person, HOSPITAL,
+                                        1.0 / self.waiting_death_hazard[person.frailty])
+            if not request.triggered:
+                self.waiting_since[person.pid] = arrived
+                yield request | env.timeout(death_in)
+                del self.waiting_since[person.pid]
+                if not request.triggered:
+                    self.beds.cancel(request)
+                    self.record_wait(arrived)
+                    m.rec.count("deaths_waiting_ae", env.now)
+                    m.die(person, "hospital")
+                    return
+        self.record_wait(arrived)
         m.rec.count("acute_waited", arrived, 1.0 if env.now > arrived else 0.0)
         m.move(person, ACUTE)
         self.start_stay(person, arrived)
@@ -105,7 +162,6 @@ class Hospital:
             m.depart(person)
             return
         a = m.p.acute
-        draw = m.draw
         person.settle_deficit(env.now, m.community.half_life)
         person.deficit += draw.exponential(person, HOSPITAL, a.illness_function_loss)
         dies = draw.uniform(person, HOSPITAL) < self.death_probability(person)
@@ -126,14 +182,31 @@ class Hospital:
         return self.m.draw.lognormal(person, HOSPITAL, self.los_median[person.frailty],
                                      a.los_sigma)
 
+    def record_wait(self, decided: float) -> None:
+        """A decision-to-admit wait has ended (a bed, or death): book it by the decision."""
+        m = self.m
+        now = m.env.now
+        hours = (now - decided) * 24.0
+        rec = m.rec
+        rec.count("dta_waits", decided)
+        rec.count("dta_wait_hours", decided, hours)
+        if hours > 12.0:
+            rec.count("dta_12h_waits", decided)
+        if rec.in_window(now):
+            day = int(now - rec.start)
+            cell = self.dta_by_day.get(day)
+            if cell is None:
+                cell = self.dta_by_day[day] = [0.0, 0.0]
+            cell[0] += hours
+            cell[1] += 1.0
+
     def start_stay(self, person: Person, arrived: float) -> None:
+        """A bed is taken (the admission itself was counted and costed at the decision)."""
         m = self.m
         now = m.env.now
         self.stay_start[person.pid] = now
-        m.rec.count("emergency_admissions", now)
         m.rec.count("acute_arrivals", arrived)
         m.rec.count("acute_wait_days", arrived, now - arrived)
-        m.rec.cost("acute", "nhs", m.p.costs.admission_episode, now)
 
     def end_stay(self, person: Person) -> None:
         """Free the bed and record the stay (for Little's law); the caller moves the person."""
@@ -152,8 +225,15 @@ class Hospital:
         self.beds.release()
 
     def close(self, now: float) -> None:
-        """Count the part of stays still open when the run stops."""
+        """Count the part of stays still open when the run stops, and the waits so far of
+        people still waiting for a bed (censored, but never left out)."""
         rec = self.m.rec
+        for decided in self.waiting_since.values():
+            hours = (now - decided) * 24.0
+            rec.count("dta_waits", decided)
+            rec.count("dta_wait_hours", decided, hours)
+            if hours > 12.0:
+                rec.count("dta_12h_waits", decided)
         for start in self.stay_start.values():
             rec.acute_stay_days_in_window += rec.overlap(start, now)
             if rec.in_window(start):

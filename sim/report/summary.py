@@ -302,10 +302,16 @@ def limits(ctx: Ctx, changed: list[Setting], extra: list[Setting],
                     f"compared with published figures{why}. Read the results as relative "
                     "effects between scenarios, not as a forecast of a local system."))
     failures = sum(len(r.failures) for r in ctx.cmp.results.values())
-    if failures:
+    # Only a run stopped at the memory cap is cut short; gridlock is judged, not cut.
+    partial = sum(int((r.kpis["partial"] > 0).sum()) for r in ctx.cmp.results.values()
+                  if "partial" in r.kpis.columns)
+    if failures or partial:
         out.append((Strong("Incomplete runs. "),
                     Num(str(failures), float(failures), "run:failures"),
-                    " replication(s) failed; the results use the rest."))
+                    " replication(s) failed and ",
+                    Num(str(partial), float(partial), "run:partial"),
+                    " stopped early at the memory cap on the A&E queue; the results use the "
+                    "rest."))
     for w in warnings(ctx.cmp):
         out.append((Strong("Gridlock. "), f"{w.replications} of {w.of} replications of "
                     f"{w.scenario} passed the gridlock threshold and are included: read its "

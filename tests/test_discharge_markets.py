@@ -1,0 +1,135 @@
+"""Discharge to assess with real capacity, every delay reason, care markets, scenario plans.
+
+Small populations and short runs: each test checks one mechanism can be seen, and could fail
+if the mechanism were missing or wired to the wrong queue.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from sim.config import load_scenario
+from sim.engine import Model, run_replication
+from sim.params import Levers, Params
+from sim.pathways.discharge import REASONS
+from sim.recorder import DELAY_REASONS
+from sim.rng import Streams, replication_seed
+
+SMALL = ["population.size=6000", "run.days=240", "run.warmup_days=60"]
+
+
+def model(name: str, overrides: list[str]) -> Model:
+    m = Model(load_scenario(name, overrides=overrides), Streams(replication_seed(7, 0)))
+    m.run()
+    m.check_invariants()
+    return m
+
+
+def test_every_delay_reason_maps_to_an_nhs_category_and_names_its_levers():
+    assert set(REASONS) == set(DELAY_REASONS)
+    lever_names = set(Levers.model_fields)
+    for reason, (category, levers) in REASONS.items():
+        assert category, reason
+        for lever in levers:
+            name = lever.split(" ")[0]
+            assert name in lever_names or name in ("capacity", "bridging.places"), (reason, lever)
+    untouched = [r for r, (_, levers) in REASONS.items() if not levers]
+    assert {"medical or therapy review", "medicines to take home", "transport", "housing",
+            "equipment"} <= set(untouched)
+
+
+def test_process_levers_leave_hospital_internal_delays_alone():
+    process = ["levers.shared_care_plan=true", "levers.trusted_assessor=true",
+               "levers.pooled_budget_share=1.0"]
+    base = run_replication(load_scenario("fragmented", SMALL), 7, 0).delays_by_reason
+    on = run_replication(load_scenario("fragmented", [*SMALL, *process]), 7, 0).delays_by_reason
+    internal = ("medical or therapy review", "medicines to take home", "transport")
+    a, b = sum(base[r] for r in internal), sum(on[r] for r in internal)
+    assert a > 0 and abs(b - a) < 0.2 * a, (a, b)
+    assert on["funding decision"] < base["funding decision"]
+
+
+def test_pathway_one_discharge_to_assess_waits_for_a_bridging_place():
+    d2a = [*SMALL, "levers.discharge_to_assess_share=1.0"]
+    none = model("fragmented", [*d2a, "bridging.places=0"])
+    some = model("fragmented", d2a)
+    assert none.bridging.peak == 0 and some.bridging.peak > 0
+    assert (none.rec.delay_days["reablement / home care"]
+            > some.rec.delay_days["reablement / home care"])
+
+
+def test_pathway_three_discharge_to_assess_uses_interim_beds_and_some_go_home():
+    m = model("fragmented", [*SMALL, "levers.discharge_to_assess_share=1.0"])
+    c = m.rec.counts
+    assert c["interim_bed_admissions"] > 0 and c.get("interim_to_care_home", 0) > 0
+    # Recovery in the interim bed decides who can go home instead.
+    better = model("fragmented", [*SMALL, "levers.discharge_to_assess_share=1.0",
+                                  "intermediate_care.interim_function_recovery_share=0.8"])
+    assert better.rec.counts.get("interim_to_home", 0) > c.get("interim_to_home", 0)
+    closed = model("fragmented", [*SMALL, "levers.discharge_to_assess_share=1.0",
+                                  "intermediate_care.interim_beds=0"])
+    assert closed.rec.counts.get("interim_bed_admissions", 0) == 0
+    assert closed.rec.delay_days["care home"] > m.rec.delay_days["care home"]
+
+
+def test_care_homes_run_at_observed_occupancy_with_separate_kinds():
+    m = model("fragmented", SMALL)
+    daily = m.rec.daily
+    occupancy = sum(d["care_home_occupancy"] for d in daily) / len(daily)
+    assert 0.80 < occupancy < 0.95, occupancy
+    assert m.care_home.residential.capacity > 0 and m.care_home.nursing.capacity > 0
+    assert m.care_home.residential is not m.care_home.nursing
+
+
+def test_home_care_market_forms_a_waiting_list_when_short():
+    m = model("fragmented", [*SMALL, "home_care.hours_per_week=2000"])
+    assert max(d["home_care_waiting"] for d in m.rec.daily) > 0
+    assert m.rec.delay_days["reablement / home care"] > 0
+
+
+def test_short_term_beds_have_crises_and_deaths():
+    m = model("fragmented", [*SMALL, "intermediate_care.crisis_per_year=10",
+                             "intermediate_care.death_per_year=5"])
+    c = m.rec.counts
+    assert c["short_term_bed_readmissions"] > 0 and c["deaths_in_short_term_beds"] > 0
+
+
+@pytest.mark.parametrize("size", [4000, 40000])
+def test_capacity_plan_is_relative_to_the_population_default(size):
+    p = load_scenario("better_care_fund", [f"population.size={size}", "run.days=1",
+                                           "run.warmup_days=0"])
+    default = Params(population={"size": size}).reablement.slots
+    assert p.reablement.slots == default  # the scenario no longer fixes a number
+    m = Model(p, Streams(replication_seed(1, 0)))
+    m.run()
+    assert m.reablement.slots.capacity == round(default * 1.33)
+
+
+def test_torbay_closes_care_home_places_over_three_years():
+    p = load_scenario("torbay", ["population.size=3000", "run.days=1110",
+                                 "run.warmup_days=30"])
+    m = Model(p, Streams(replication_seed(1, 0)))
+    m.run()
+    assert m.care_home.capacity == pytest.approx(0.9 * p.care_home.beds, abs=2)
+    assert m.home_care.hours.capacity == pytest.approx(1.15 * p.home_care.hours_per_week)
+
+
+def test_key_workers_reach_people_who_become_eligible():
+    m = model("key_worker", SMALL)
+    assert m.rec.counts["key_workers_added"] > 0
+
+
+def test_self_management_covers_the_copd_cohort_only():
+    m = model("fragmented", ["population.size=20000", "run.days=1", "run.warmup_days=0",
+                             "levers.self_management_coverage=1.0"])
+    eligible = sum(1 for q in m.people[:m.initial_people] if q.conditions >= 2)
+    covered = sum(1 for q in m.people if q.self_managed)
+    share = Levers().self_management_cohort_share
+    assert covered == pytest.approx(share * eligible, rel=0.15)
+
+
+def test_untested_discharges_into_care_homes_cost_residents_lives():
+    m = model("fragmented", [*SMALL, "care_home.untested_discharge_death_risk=0.5"])
+    assert m.rec.counts["care_home_infection_deaths"] > 0
+    quiet = model("fragmented", SMALL)
+    assert quiet.rec.counts.get("care_home_infection_deaths", 0) == 0
