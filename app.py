@@ -13,6 +13,7 @@ from app_pages import common
 st.set_page_config(page_title="Care for older people: what-if simulator",
                    page_icon=":material/elderly:", layout="wide")
 common.keep_widget_state()
+common.compact_layout()
 common.warm_up_workers()
 
 pages = [
@@ -29,4 +30,5 @@ pages = [
     st.Page("app_pages/about.py", title="About the model", icon=":material/info:",
             url_path="about"),
 ]
-st.navigation(pages).run()
+# Pages along the top: the full width of a laptop screen is left for the results.
+st.navigation(pages, position="top").run()

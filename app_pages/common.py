@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import json
-import math
 import os
 import re
 import threading
@@ -31,18 +30,16 @@ ROOT = simconfig.SCENARIO_DIR.parent
 # Two worker processes: the machine this is sized for has two cores, and more processes than
 # cores only adds start-up time.
 WORKERS = max(1, min(2, os.cpu_count() or 1))
-# Replications run first so a planner sees numbers within seconds (two rounds on two
-# workers); the full run then gives the ranges. Two are too few for a useful range, so the early cards
-# show averages only.
-QUICK_REPLICATIONS = 2
 MAX_UPLOAD_BYTES = simconfig.MAX_SCENARIO_FILE_BYTES
 PERSISTENT_PREFIXES = ("p|", "c|", "x|", "sel|", "adv|")
 
 DEFAULT_BASELINE = "fragmented"
 DEFAULT_ALTERNATIVES = ("integrated",)
-# Shown first in the scenario lists; the verification scenario goes last.
+# Shown first in the scenario lists.
 _FIRST = ("fragmented", "integrated")
-_LAST = ("mmc",)
+# The verification queue checks the engine against Erlang's formulas (python -m sim
+# scenario=mmc); it describes no care system, so planners are not offered it.
+HIDDEN = ("mmc",)
 
 COMMON_DEFAULTS: dict[str, Any] = {
     "c|population": 50_000,
@@ -52,6 +49,13 @@ COMMON_DEFAULTS: dict[str, Any] = {
     "c|seed": 2026,
 }
 CAPACITY_PATHS = tuple(f"{b}.{f}" for b, f, _, _ in CAPACITY_PER_50K)
+
+
+def compact_layout() -> None:
+    """Less empty space above the page title, so a run's headline cards fit on a laptop
+    screen (1280x720) below the Run button."""
+    st.markdown("<style>[data-testid='stMainBlockContainer']{padding-top:3.5rem;}"
+                "h1{padding-top:0.25rem !important;font-size:2.2rem !important;}</style>", unsafe_allow_html=True)
 
 
 def keep_widget_state() -> None:
@@ -99,8 +103,7 @@ def _named_descriptions() -> dict[str, str]:
 def scenario_names() -> list[str]:
     named = list(_named_descriptions())
     order = ([n for n in _FIRST if n in named]
-             + [n for n in named if n not in _FIRST and n not in _LAST]
-             + [n for n in _LAST if n in named])
+             + [n for n in named if n not in _FIRST and n not in HIDDEN])
     return order + [n for n in custom_scenarios() if n not in order]
 
 
@@ -210,7 +213,9 @@ def build_params(name: str, settings: RunSettings) -> sim.Params:
     data["population"]["size"] = settings.population
     data["run"]["days"] = settings.days
     data["run"]["warmup_days"] = settings.warmup_days
-    data["name"] = name
+    # The planner's name (spaces, "+20 ...") labels the results; the model's own name must
+    # be safe as a folder name.
+    data["name"] = safe_name(name)
     overrides = advanced_lines(st.session_state.get(advanced_key(name), ""))
     return sim.load_scenario(data, overrides=overrides)
 
@@ -345,10 +350,11 @@ def read_scenario_upload(filename: str, content: bytes, taken: Iterable[str] = (
                             "(a .yaml text file) and try again.") from None
     try:
         raw = simconfig.parse_yaml_text(text, f"'{filename}'")
-        name = str(raw.get("name") or safe_name(filename.rsplit(".", 1)[0]))
-        if name in set(taken):
-            name = safe_name(f"{name}_file")
-        raw["name"] = name
+        # The planner names the file; the name inside is often the scenario it was saved
+        # from, which two files share.
+        stem = filename.rsplit(".", 1)[0].strip()
+        name = unique_name(stem or str(raw.get("name") or "my scenario"), taken)
+        raw["name"] = safe_name(name)
         params = sim.load_scenario(raw)
     except sim.ConfigError as exc:
         raise UploadProblem(str(exc)) from None
@@ -357,6 +363,68 @@ def read_scenario_upload(filename: str, content: bytes, taken: Iterable[str] = (
                             f"({type(exc).__name__}: {exc}).") from None
     desc = params.description or f"Loaded from {filename}."
     return name, json.loads(json.dumps(raw, default=str)), desc
+
+
+def unique_name(wanted: str, taken: Iterable[str]) -> str:
+    """``wanted``, or ``wanted (2)``, ``(3)``... if a scenario already has that name."""
+    taken = set(taken)
+    wanted = " ".join(str(wanted).split())[:60] or "my scenario"
+    if wanted not in taken:
+        return wanted
+    n = 2
+    while f"{wanted} ({n})" in taken:
+        n += 1
+    return f"{wanted} ({n})"
+
+
+# --------------------------------------------------------------------------------------------
+# Variants: the baseline with a few changes
+# --------------------------------------------------------------------------------------------
+def variants() -> dict[str, dict[str, Any]]:
+    """Variants made in this session: name -> {"changes": {capacity path: amount added},
+    "other": lines of block.name=value}. A variant is always the current baseline, as set
+    up on the page, with its changes applied."""
+    return st.session_state.setdefault("variants", {})
+
+
+def variant_name(changes: dict[str, float], other: list[str]) -> str:
+    """A name as a planner would write it: "+20 reablement places"."""
+    parts = [f"{amount:+,.0f} {widgets.spec(path).label.lower()}"
+             for path, amount in changes.items() if amount]
+    parts += other
+    return ", ".join(parts) or "baseline again"
+
+
+def describe_variant(name: str, baseline: str) -> str:
+    v = variants()[name]
+    parts = [f"{widgets.spec(p).label.lower()} {a:+,.0f}" for p, a in v["changes"].items() if a]
+    parts += advanced_lines(v.get("other", ""))
+    return f"The baseline ({baseline}) with " + ("; ".join(parts) or "no changes") + "."
+
+
+def build_variant(name: str, baseline: str, settings: RunSettings) -> sim.Params:
+    """The baseline as set up, with the variant's changes; raises sim.ConfigError."""
+    v = variants()[name]
+    base_params = build_params(baseline, settings)
+    data = base_params.model_dump(mode="json")
+    # A capacity left blank follows the population: the change is added to the capacity the
+    # run would fill it with, and the variant keeps that number.
+    resolved = base_params.resolved().model_dump(mode="json")
+    for path, amount in v["changes"].items():
+        if not amount:
+            continue
+        current = value_at(resolved, path)
+        new = current + amount
+        if new < 0:
+            label = widgets.spec(path).label
+            raise sim.ConfigError(
+                f"{path} = {new:,.0f}: the variant '{name}' takes {abs(amount):,.0f} from "
+                f"{label.lower()} ({current:,.0f} in the baseline); the result must be 0 or "
+                "more", [(path, new, ">= 0")])
+        set_at(data, path, int(round(new)) if widgets.CAPACITIES[path][1] else float(new))
+    data["name"] = safe_name(name)
+    data["description"] = describe_variant(name, baseline)
+    return sim.load_scenario(data, overrides=advanced_lines(v.get("other", "")))
 
 
 def _strip_defaults(data: Any, defaults: Any) -> Any:
@@ -393,7 +461,3 @@ def scenario_yaml(params: sim.Params, blank: Iterable[str] = ()) -> str:
               f"{date.today().isoformat()}.\n# Only settings that differ from the model's "
               "defaults are listed (see docs/parameters.md).\n")
     return header + yaml.safe_dump(body, sort_keys=False, allow_unicode=True)
-
-
-def fmt_seconds(seconds: float) -> str:
-    return f"{seconds:.0f} s" if seconds >= 1 or math.isnan(seconds) else "under 1 s"

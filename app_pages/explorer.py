@@ -9,6 +9,7 @@ import streamlit as st
 import sim
 from app_pages import common, widgets
 from sim import readout as ro
+from sim.readout.catalogue import scenario_title as title
 
 ss = st.session_state
 common.init_common()
@@ -27,12 +28,11 @@ if ss.get("x|base") not in names:
     if ss["x|base"] not in names:
         ss["x|base"] = names[0]
 ss.setdefault("x|capacity", "reablement.slots")
-ss.setdefault("x|range", (50, 150))
 ss.setdefault("x|points", 5)
 ss.setdefault("x|replications", 5)
 
 c1, c2 = st.columns(2)
-base_name = c1.selectbox("Start from scenario", names, key="x|base",
+base_name = c1.selectbox("Start from scenario", names, key="x|base", format_func=title,
                          help="Any changes made to this scenario on the Compare page are "
                               "included.")
 c1.caption(common.description(base_name))
@@ -52,25 +52,32 @@ except sim.ConfigError as exc:
     st.stop()
 current = common.value_at(start.resolved().model_dump(), capacity)  # blank: as the run fills it
 
-d1, d2 = st.columns(2)
-low_pct, high_pct = d1.slider("Range, as % of the current capacity", min_value=10,
-                              max_value=300, step=5, key="x|range", format="%d%%")
-points = d2.slider("Number of steps", min_value=3, max_value=9, key="x|points")
+step_unit = 1 if spec.whole else 100
+default_step = max(step_unit, round(float(current) * 0.25 / step_unit) * step_unit)
+# Starting values follow the capacity chosen; the planner's own values are kept after that.
+if ss.get("x|steps_for") != (base_name, capacity):
+    ss["x|steps_for"] = (base_name, capacity)
+    ss["x|first"] = max(0, round(float(current) / step_unit) * step_unit - 2 * default_step)
+    ss["x|step"] = default_step
+d1, d2, d3 = st.columns(3)
+fmt = "%d"
+d1.number_input(f"First value ({spec.unit})", min_value=0, max_value=10_000_000,
+                step=step_unit, key="x|first", format=fmt,
+                help="The smallest capacity tried, in whole units.")
+d2.number_input(f"Added at each step ({spec.unit})", min_value=step_unit,
+                max_value=10_000_000, step=step_unit, key="x|step", format=fmt,
+                help="Exact steps: 20 tries +20, +40, ... places.")
+points = d3.number_input("Number of steps", min_value=2, max_value=9, step=1, key="x|points")
 
 
-def sweep_values(current: float, low_pct: float, high_pct: float, points: int) -> list[float]:
-    step_unit = 1 if spec.whole else 100
-    out = []
-    for i in range(points):
-        pct = low_pct + (high_pct - low_pct) * i / max(points - 1, 1)
-        value = round(current * pct / 100 / step_unit) * step_unit
-        value = max(1, value) if spec.whole else max(0.0, float(value))
-        if value not in out:
-            out.append(value)
-    return out
+def sweep_values(first: float, step: float, points: int, current: float) -> list[float]:
+    """Evenly spaced values, with today's capacity among them so each step can be read
+    against it."""
+    values = {float(first + i * step) for i in range(int(points))} | {float(current)}
+    return sorted(v for v in values if v >= (1 if spec.whole else 0))
 
 
-values = sweep_values(float(current), low_pct, high_pct, points)
+values = sweep_values(float(ss["x|first"]), float(ss["x|step"]), int(points), float(current))
 unit = spec.unit
 st.caption(f"Current {spec.label.lower()}: **{current:,.0f}** {unit}. Steps: "
            + ", ".join(f"{v:,.0f}" for v in values) + f" {unit}.")
@@ -98,7 +105,7 @@ for v in values:
 config_json = common.scenarios_json(steps)
 reps = int(ss["x|replications"])
 runs = len(steps) * reps
-st.caption(f"{len(steps)} steps × {reps} replications = {runs} simulation runs.")
+st.caption(f"{len(steps)} steps × {reps} replications = {runs:,} simulation runs.")
 
 status = st.container()
 if st.button("Run the sweep", type="primary", key="sweep_run_button",
@@ -111,7 +118,7 @@ if st.button("Run the sweep", type="primary", key="sweep_run_button",
         ss["sweep_error"] = common.describe_error(exc)
     else:
         ss["sweep"] = {"cmp": cmp, "values": dict(zip(steps, values)), "capacity": capacity,
-                       "config": config_json, "base": base_name}
+                       "config": config_json, "base": base_name, "current": float(current)}
         ss.pop("sweep_error", None)
 
 if ss.get("sweep_error"):
@@ -184,33 +191,95 @@ UNIT_NOUN = {"acute.beds": "bed", "reablement.slots": "place", "intermediate_car
              "home_care.hours_per_week": "weekly hour", "care_home.beds": "bed",
              "social_work.staff": "social worker"}
 noun = UNIT_NOUN.get(sweep["capacity"], "unit")
+today = sweep.get("current")
+
+
+def _clear(a, b) -> bool:
+    """A step changes delays clearly when the two 95% ranges do not overlap."""
+    return (b["delayed_discharge_days_high"] < a["delayed_discharge_days_low"]
+            or b["delayed_discharge_days_low"] > a["delayed_discharge_days_high"])
+
+
 lines = []
 for (_, a), (_, b) in zip(table.iloc[:-1].iterrows(), table.iloc[1:].iterrows()):
     added = b["value"] - a["value"]
     saved = a["delayed_discharge_days"] - b["delayed_discharge_days"]
     cost = b["cost_total"] - a["cost_total"]
-    per = saved / added if added else float("nan")
-    lines.append(
-        f"- From {a['value']:,.0f} to {b['value']:,.0f}: "
-        + (f"about {ro.fmt.plain(saved)} {'fewer' if saved >= 0 else 'more'} "
-           f"delayed days a year (about {ro.fmt.plain(per)} per extra {noun})")
-        + f", cost {ro.fmt.money(cost)} {'more' if cost >= 0 else 'less'} a year"
-        + (" (gridlock: not an improvement)" if a["gridlock"] or b["gridlock"] else "") + ".")
-st.markdown("**What each step up buys** (averages; compare them with the 95% ranges in the "
-            "chart before reading much into small steps)\n\n" + "\n".join(lines))
+    if _clear(a, b):
+        effect = (f"about {ro.fmt.plain(abs(saved))} {'fewer' if saved >= 0 else 'more'} "
+                  f"delayed days a year (about {ro.fmt.plain(abs(saved) / added)} per extra "
+                  f"{noun})")
+    else:
+        effect = "no clear change in delayed days (the 95% ranges overlap)"
+    money = ro.fmt.money(cost)
+    spend = ("about the same public cost" if not any(c in "123456789" for c in money)
+             else f"public cost {money} {'more' if cost >= 0 else 'less'} a year")
+    lines.append(f"- From {a['value']:,.0f} to {b['value']:,.0f}: {effect}, {spend}"
+                 + (" (gridlock: not an improvement)" if a["gridlock"] or b["gridlock"] else "")
+                 + ".")
+st.markdown("**What each step up buys**\n\n" + "\n".join(lines))
+
+# ---------------------------------------------------------------- a target, in words
+st.markdown("**Can this capacity alone reach a target?**")
+TARGETS = {"Halve delayed days": 0.5, "Cut delayed days by a quarter": 0.75,
+           "Cut delayed days by 10%": 0.9}
+t1, t2 = st.columns([2, 3])
+target_name = t1.selectbox("Target", list(TARGETS), key="x|target",
+                           help="Measured against the delayed days at today's capacity in "
+                                "this sweep.")
+ref_rows = table[table["value"] == today] if today is not None else table.iloc[:0]
+ref = ref_rows.iloc[0] if len(ref_rows) else table.iloc[0]
+goal = ref["delayed_discharge_days"] * TARGETS[target_name]
+reached = table[(table["delayed_discharge_days"] <= goal) & ~table["gridlock"]]
+top = table.iloc[-1]
+where = f"at {ref['value']:,.0f} {noun}s"
+if len(reached):
+    first_ok = reached.iloc[0]
+    t2.success(f"Reached. {target_name} means at most about "
+               f"{ro.fmt.plain(goal)} delayed days a year (from about "
+               f"{ro.fmt.plain(ref['delayed_discharge_days'])} {where}). On average the sweep "
+               f"gets there at {first_ok['value']:,.0f} {noun}s "
+               f"({ro.fmt.plain(first_ok['delayed_discharge_days'])} delayed days a year, 95% "
+               f"range {ro.fmt.plain(first_ok['delayed_discharge_days_low'])} to "
+               f"{ro.fmt.plain(first_ok['delayed_discharge_days_high'])}).",
+               icon=":material/check_circle:")
+else:
+    reasons = ro.delays_by_reason_table(sweep["cmp"])
+    remain = ""
+    if top["scenario"] in reasons.columns and reasons[top["scenario"]].sum() > 0:
+        col = reasons[top["scenario"]].sort_values(ascending=False)
+        shares = col / col.sum()
+        named = [f"{reason.lower() if reason[:1].isupper() and not reason[:2].isupper() else reason}"
+                 f" ({share:.0%} of the delayed days)"
+                 for reason, share in shares.items() if share >= 0.1][:3]
+        remain = (f" At {top['value']:,.0f} {noun}s people still wait mainly for "
+                  + ", then ".join(named) + ": that is the reason for delay that remains, and "
+                  "the lever to try next.")
+    t2.warning(f"Not reachable with {cap_spec.label.lower()} alone in this range. "
+               f"{target_name} means at most about {ro.fmt.plain(goal)} delayed days a year "
+               f"(from about {ro.fmt.plain(ref['delayed_discharge_days'])} {where}), but even "
+               f"at {top['value']:,.0f} {noun}s there are still about "
+               f"{ro.fmt.plain(top['delayed_discharge_days'])} a year.{remain}",
+               icon=":material/block:")
 
 shown = pd.DataFrame({
-    x_title: [f"{v:,.0f}" + (" (gridlock)" if g else "")
+    x_title: [f"{v:,.0f}" + (" (today)" if v == today else "") + (" (gridlock)" if g else "")
               for v, g in zip(table["value"], table["gridlock"])],
-    "Delayed days a year": [f"{m:,.0f}" for m in table["delayed_discharge_days"]],
-    "95% range": [f"{lo:,.0f} to {hi:,.0f}" for lo, hi in
-                  zip(table["delayed_discharge_days_low"], table["delayed_discharge_days_high"])],
-    "Public cost a year": [ro.format_value("cost_total", v) for v in table["cost_total"]],
-    "95% range ": [f"{ro.format_value('cost_total', lo)} to "
-                   f"{ro.format_value('cost_total', hi)}"
-                   for lo, hi in zip(table["cost_total_low"], table["cost_total_high"])],
-})
-st.dataframe(shown, hide_index=True, width="stretch")
+    "Delayed days a year (95% range)": [
+        f"{ro.format_value('delayed_discharge_days', m)} "
+        f"({ro.format_value('delayed_discharge_days', lo)} to "
+        f"{ro.format_value('delayed_discharge_days', hi)})"
+        for m, lo, hi in zip(table["delayed_discharge_days"],
+                             table["delayed_discharge_days_low"],
+                             table["delayed_discharge_days_high"])],
+    "Public cost a year (95% range)": [
+        f"{ro.format_value('cost_total', m)} ({ro.format_value('cost_total', lo)} to "
+        f"{ro.format_value('cost_total', hi)})"
+        for m, lo, hi in zip(table["cost_total"], table["cost_total_low"],
+                             table["cost_total_high"])],
+}).set_index(x_title)
+# A static table wraps its cells, so it always fits the page width.
+st.table(shown)
 st.download_button("Download the sweep (CSV)", table.drop(columns=["x"]).to_csv(index=False),
                    file_name=f"sweep_{sweep['capacity'].replace('.', '_')}.csv",
                    mime="text/csv", key="sweep_download", icon=":material/download:")

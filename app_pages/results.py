@@ -35,12 +35,32 @@ def _chart(chart: alt.TopLevelMixin) -> None:
     st.altair_chart(chart, width="stretch")
 
 
+def simulated_people(cmp: sim.Comparison) -> str:
+    """People aged 65+ each scenario simulates, after its population growth."""
+    sizes = {n: r.params.population.projected_size for n, r in cmp.results.items()}
+    start = next(iter(cmp.results.values())).params.population.size
+    if len(set(sizes.values())) == 1:
+        size = next(iter(sizes.values()))
+        grown = f" (grown from {start:,})" if size != start else ""
+        return f"{size:,} people aged 65+{grown}"
+    return "people aged 65+: " + ", ".join(f"{n} {s:,}" for n, s in sizes.items()) + (
+        f" (from {start:,} today)")
+
+
 def describe_run(cmp: sim.Comparison) -> str:
     res = next(iter(cmp.results.values()))
     p = res.params
-    return (f"{len(cmp.results)} scenario(s) × {res.replications} replications · "
-            f"{p.population.size:,} people aged 65+ · "
+    count = len(cmp.results)
+    return (f"{count} scenario{'s' if count > 1 else ''} × {res.replications} replications · "
+            f"{simulated_people(cmp)} · "
             f"{ro.run_length(p.run.days, p.run.warmup_days)} · seed {cmp.seed}")
+
+
+def tooltip(metric: str) -> str:
+    """What a measure is and where it comes from: the catalogue's definition and source."""
+    m = ro.metric(metric)
+    better = {"lower": " Lower is better.", "higher": " Higher is better."}.get(m.better, "")
+    return f"{m.definition}{better}\n\nSource: {m.source}."
 
 
 def render_warnings(cmp: sim.Comparison) -> None:
@@ -52,12 +72,20 @@ def render_warnings(cmp: sim.Comparison) -> None:
 # --------------------------------------------------------------------------------------------
 # Headline cards
 # --------------------------------------------------------------------------------------------
-def render_cards(cmp: sim.Comparison, early: bool = False) -> None:
+def render_cards(cmp: sim.Comparison, early: bool = False,
+                 progress: tuple[int, int] | None = None) -> None:
     """One card per key metric for each alternative (or for the baseline if it is alone).
 
-    ``early``: a first look from a few replications, too few for a trustworthy range, so
-    the cards give the average change only and no verdict.
+    ``early``: a first look from one replication, too few for a range, so the cards give
+    the average change only and no verdict. ``progress``: (replications so far, wanted)
+    while a run is still going.
     """
+    if progress is not None:
+        done, total = progress
+        st.info(f"Provisional: {done} of {total} replications of every scenario so far. "
+                + ("Averages only until a second replication has finished."
+                   if early else "The ranges narrow as the others arrive."),
+                icon=":material/hourglass_top:")
     render_warnings(cmp)
     alternatives = [n for n in cmp.results if n != cmp.baseline]
     if not alternatives:
@@ -65,33 +93,36 @@ def render_cards(cmp: sim.Comparison, early: bool = False) -> None:
         return
     table = ro.headlines(cmp)
     for name in alternatives:
-        st.subheader(f"{name} compared with {cmp.baseline}")
+        st.markdown(f"#### {name} compared with {cmp.baseline}")
         rows = table[table["scenario"] == name].set_index("metric")
         cols = st.columns(3)
         for i, metric in enumerate(ro.KEY_METRICS):
             if metric not in rows.index:
                 continue
             row = rows.loc[metric]
-            lower_better = ro.metric(metric).better == "lower"
-            colour = "off" if early or row["verdict"] in ("unclear", "same", "changed", "gridlock") else (
-                "inverse" if lower_better else "normal")
+            colour = "gray" if early else {"better": "green", "worse": "red"}.get(
+                row["verdict"], "gray")
+            diff = row["difference"]
+            arrow = "off" if not diff or diff != diff else ("up" if diff > 0 else "down")
             with cols[i % 3].container(border=True):
+                # The title above the number wraps; a metric's own label is cut short.
+                st.markdown(f"**{ro.metric(metric).title}**", help=tooltip(metric))
+                # Colour from the verdict, arrow from the sign: the readout writes minus as
+                # U+2212, which the metric's own sign test does not see.
                 st.metric(
                     ro.metric(metric).title,
                     ro.format_value(metric, row["scenario_mean"]),
-                    delta=f"{ro.format_difference(metric, row['difference'])} vs baseline",
-                    delta_color=colour,
-                    help=(f"{cmp.baseline}: {ro.format_value(metric, row['baseline_mean'])}. "
-                          f"{name}: {ro.format_value(metric, row['scenario_mean'])}. "
-                          f"{'Lower' if lower_better else 'Higher'} is better. "
-                          f"{ro.metric(metric).definition}"),
+                    delta=f"{ro.format_difference(metric, diff)} vs baseline",
+                    delta_color=colour, delta_arrow=arrow, label_visibility="collapsed",
                 )
                 if early:
                     text = ro.estimate(metric, row["difference"])
-                    st.markdown(f":gray[**Early estimate.**] {text[:1].upper()}{text[1:]}.")
+                    st.markdown(f":small[:gray[**Early estimate.**] {text[:1].upper()}{text[1:]}.]",
+                                width="stretch")
                 else:
                     text = row["in_words"]
-                    st.markdown(f"{VERDICT_WORDS[row['verdict']]} {text[:1].upper()}{text[1:]}.")
+                    st.markdown(f":small[{VERDICT_WORDS[row['verdict']]} {text[:1].upper()}{text[1:]}.]",
+                                width="stretch")
     if not early:
         st.caption(RANGE_NOTE)
 
@@ -104,7 +135,9 @@ def _baseline_cards(cmp: sim.Comparison) -> None:
     for i, metric in enumerate(ro.KEY_METRICS):
         row = table.loc[metric]
         with cols[i % 3].container(border=True):
-            st.metric(ro.metric(metric).title, ro.format_value(metric, row["mean"]))
+            st.markdown(f"**{ro.metric(metric).title}**", help=tooltip(metric))
+            st.metric(ro.metric(metric).title, ro.format_value(metric, row["mean"]),
+                      label_visibility="collapsed")
             st.markdown(f"Between {ro.format_value(metric, row['ci_low'])} and "
                         f"{ro.format_value(metric, row['ci_high'])}.")
     st.caption(RANGE_NOTE)
@@ -319,7 +352,7 @@ def _heavy_tails(cmp: sim.Comparison) -> None:
     labels = list(dict.fromkeys(table["label"]))
     shown = pd.DataFrame(cells, index=pd.Index(labels, name="measure"))
     st.markdown("**Waits and queues: median of replications (10th to 90th percentile)**")
-    st.dataframe(shown.reindex(columns=list(cmp.results)), width="stretch")
+    st.table(shown.reindex(columns=list(cmp.results)))
     st.caption("Waits and queues swing widely between replications when the hospital is "
                "near full, so one bad run pulls the mean: the median and the range of the "
                "middle 80% of runs describe a typical year better.")
@@ -376,9 +409,8 @@ def metrics_frame(cmp: sim.Comparison) -> pd.DataFrame:
 
 def render_table(cmp: sim.Comparison) -> None:
     shown = metrics_frame(cmp)
-    height = 38 + 35 * len(shown)
-    st.dataframe(shown, hide_index=True, width="stretch", height=min(height, 900),
-                 column_config={"Metric": st.column_config.TextColumn(width="large")})
+    # A static table wraps its cells, so every column (the 95% range too) fits the width.
+    st.table(shown.set_index("Scenario" if "Scenario" in shown.columns else "Metric"))
     st.download_button("Download all metrics (CSV)", metrics_csv(cmp),
                        file_name="comparison_metrics.csv", mime="text/csv",
                        key="download_metrics_csv", icon=":material/download:")

@@ -98,6 +98,19 @@ def _print_money(cmp) -> None:
         _print_table(money.year_frame(cmp))
 
 
+def _print_erlang(res) -> None:
+    """For the verification queue (scenario=mmc): the textbook values to compare with."""
+    from .verification import erlang_comparison
+
+    table = erlang_comparison(res)
+    if table is not None:
+        print(f"\nVerification: {res.params.acute.beds} beds, "
+              f"{res.params.arrivals.rate_per_day:g} arrivals a day, mean stay "
+              f"{res.params.acute.los_mean_days:g} days; simulated (mean of replications) "
+              "beside the steady-state formula")
+        _print_table(table)
+
+
 def _fail(exc: Exception) -> None:
     print(f"error: {exc}", file=sys.stderr)
     raise SystemExit(2)
@@ -180,6 +193,7 @@ def run_main(cfg: DictConfig) -> None:
     from .runner import Comparison
 
     _print_readout(Comparison({res.scenario: res}, res.seed, res.scenario))
+    _print_erlang(res)
     extra = {"overrides": list(hydra_cfg.overrides.task), "executor": executor.describe()}
     if hydra_cfg.mode == RunMode.MULTIRUN:
         extra.update(sweep_dir=hydra_cfg.sweep.dir, job_num=hydra_cfg.job.num)

@@ -237,6 +237,59 @@ def compare(scenarios: Mapping[str, Params | str] | list[str], replications: int
     return Comparison(results, seed, base)
 
 
+def iter_replications(scenarios: Mapping[str, Params], replications: int | list[int],
+                      seed: int = 2026, workers: int = 1, executor: Any = None,
+                      skip: Any = ()):
+    """Run replications of several scenarios and yield ``(scenario, output)`` as each one
+    finishes (an output is a ReplicationOutput or a :class:`Failure`).
+
+    ``replications`` is a count or the list of replication indices still to run, so a
+    caller holding some finished ones runs only the rest; ``skip`` holds
+    ``(scenario, index)`` pairs already finished. Work is queued replication by
+    replication (index 0 of every scenario, then index 1, ...) one task at a time, so the
+    first paired estimate arrives after one round rather than after a whole scenario. Each
+    output is the one :func:`compare` would give for the same seed and index.
+    """
+    indices = list(range(replications)) if isinstance(replications, int) else list(replications)
+    _check_request(list(scenarios.values()), max(len(indices), 1), workers, seed)
+    validate_executor(executor, workers)
+    skip = set(skip)
+    tasks, names = [], []
+    for r in indices:
+        for name, p in scenarios.items():
+            if (name, r) not in skip:
+                tasks.append((p, seed, r))
+                names.append(name)
+    if not tasks:
+        return
+    runner = resolve_executor(executor, workers, batch_size=1)
+    for index, output in runner.imap_unordered(_replication_task, tasks,
+                                               _infrastructure_failure):
+        yield names[index], output
+
+
+def comparison_from_outputs(scenarios: Mapping[str, Params], seed: int,
+                            outputs: Mapping[str, list[ReplicationOutput | Failure]],
+                            baseline: str | None = None, runtime: float = 0.0,
+                            paired_only: bool = True) -> Comparison:
+    """A :class:`Comparison` from finished outputs, for example those
+    :func:`iter_replications` has yielded so far.
+
+    With ``paired_only`` only replication indices finished in every scenario are kept, so
+    the differences stay paired (common random numbers) while a run is still going.
+    """
+    keep = None
+    if paired_only:
+        done = [{o.replication for o in outputs.get(n, [])} for n in scenarios]
+        keep = set.intersection(*done) if done else set()
+    results = {}
+    for name, p in scenarios.items():
+        chunk = [o for o in outputs.get(name, []) if keep is None or o.replication in keep]
+        results[name] = _assemble(name, p, seed, chunk, runtime)
+    base = baseline or next(iter(results))
+    return Comparison(results, seed, base)
+
+
 # ------------------------------------------------------------------------------------------
 def _replication_task(task):
     return _one(*task)
@@ -308,4 +361,4 @@ def default_workers() -> int:
 
 
 __all__ = ["Results", "Comparison", "Failure", "run", "compare", "default_workers", "run_tasks",
-           "run_points"]
+           "run_points", "iter_replications", "comparison_from_outputs"]

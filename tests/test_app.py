@@ -28,6 +28,7 @@ from sim import readout as ro  # noqa: E402
 from sim.params import iter_fields  # noqa: E402
 
 APP = str(ROOT / "app.py")
+FRAG, INTEG = ro.catalogue.scenario_title("fragmented"), ro.catalogue.scenario_title("integrated")
 SMALL = {"c|population": 2000, "c|years": 0.25, "c|replications": 2, "c|warmup": 20}
 
 
@@ -50,7 +51,10 @@ def run(at: AppTest) -> AppTest:
 
 
 def config(at: AppTest) -> dict:
-    return json.loads(at.session_state["current_config_json"])
+    """The configuration run, by scenario identifier (the app names them by title)."""
+    ident = {t: n for n, t in ro.catalogue.SCENARIO_TITLES.items()}
+    return {ident.get(k, k): v
+            for k, v in json.loads(at.session_state["current_config_json"]).items()}
 
 
 def number(text: str) -> float:
@@ -72,7 +76,11 @@ def test_compare_page_offers_named_scenarios_and_schema_widgets():
     at = start()
     assert at.selectbox(key="sel|baseline").value == "fragmented"
     assert at.multiselect(key="sel|alternatives").value == ["integrated"]
-    assert set(sim.available_scenarios()) <= set(at.selectbox(key="sel|baseline").options)
+    # Offered by the planner's names; the verification queue is not offered.
+    offered = set(at.selectbox(key="sel|baseline").options)
+    assert {ro.catalogue.scenario_title(n) for n in sim.available_scenarios()
+            if n not in common.HIDDEN} <= offered
+    assert not any("M/M/c" in o or o == "mmc" for o in offered)
     # Every grouped parameter of the schema has a widget for each scenario shown.
     grouped = [s for s in widgets.specs()]
     assert len(grouped) >= 20
@@ -110,8 +118,10 @@ def test_widgets_change_the_configuration_that_is_run():
     resolved = sim.Params.model_validate(cfg["fragmented"]).resolved()
     assert resolved.acute.beds == max(1, round(per_50k * 3000 / 50_000))
     # The summary of what the alternative changes lists the edited capacity.
-    changes = [d.value for d in at.dataframe if "Parameter" in d.value.columns]
-    assert any("reablement.slots" in list(d["Parameter"]) for d in changes)
+    # by the planner's name of the setting, not the parameter's identifier.
+    changes = [t.value for t in at.table if t.value.index.name == "Setting"]
+    assert any(widgets.setting_label("reablement.slots") in list(t.index) for t in changes)
+    assert not any("reablement.slots" in list(t.index) for t in changes)
     # An invalid advanced setting is reported and the Run button is disabled.
     at.text_area(key=common.advanced_key("integrated")).set_value("acute.beds=-5").run()
     assert any("acute.beds" in e.value for e in at.error)
@@ -141,13 +151,16 @@ def test_a_run_shows_headline_cards_with_numbers_and_plain_words(ran):
     gridlocked = any(r.kpis["unstable"].gt(0).any() for r in cmp.results.values())
     words = ("Gridlock",) if gridlocked else ("Better", "Worse", "Unclear", "No change")
     assert all(any(w in s for w in words) for s in sentences), sentences
-    assert set(cmp.results) == {"fragmented", "integrated"}
+    # Results are named as a planner names the scenarios.
+    assert set(cmp.results) == {FRAG, INTEG}
     assert all(r.replications == 4 for r in cmp.results.values())
-    # Four replications: the first two were shown early, then refined.
+    # Four replications, streamed: the first estimate came after the first round, and each
+    # replication was simulated once.
     meta = at.session_state["comparison_meta"]
     assert meta["first_s"] is not None and meta["total_s"] >= meta["first_s"]
+    assert meta["simulated"] == 8
     # The card's value is the scenario's mean, per year.
-    res = cmp.results["integrated"]
+    res = cmp.results[INTEG]
     expected = res.kpis["delayed_discharge_days"].mean() * 365 / res.params.run.days
     card = next(c for c in cards if c.label == ro.metric("delayed_discharge_days").title)
     assert number(card.value) == pytest.approx(expected, abs=1)
@@ -158,19 +171,28 @@ def test_rerender_and_repeat_runs_use_the_stored_and_cached_results(ran):
     before = at.session_state["comparison"]
     at.run()
     assert at.session_state["comparison"] is before  # a re-render does not re-run
-    run(at)  # the same configuration again: served from the cache
+    run(at)  # the same configuration again: read back, nothing simulated
     meta = at.session_state["comparison_meta"]
-    assert meta["first_s"] is None  # no early pass for a configuration already run
+    assert meta["simulated"] == 0 and meta["first_s"] is None
     assert meta["total_s"] < 2.0
+    assert any("read back from an earlier run" in c.value for c in at.caption)
+    assert not any("under 1 s" in c.value for c in at.caption)
+    # Two more replications: only those are simulated.
+    at.number_input(key="c|replications").set_value(6).run()
+    run(at)
+    assert at.session_state["comparison_meta"]["simulated"] == 4
+    assert at.session_state["comparison"].results[INTEG].replications == 6
+    at.number_input(key="c|replications").set_value(4).run()
+    run(at)
     after = at.session_state["comparison"]
-    pd.testing.assert_frame_equal(after.results["integrated"].kpis,
-                                  before.results["integrated"].kpis)
+    pd.testing.assert_frame_equal(after.results[INTEG].kpis,
+                                  before.results[INTEG].kpis)
 
 
 def test_details_tabs_show_charts_tables_and_csv(ran):
     at = ran
     labels = [t.label for t in at.tabs]
-    assert labels[:2] == ["fragmented", "integrated"]  # one tab per scenario to adjust
+    assert labels[:2] == [FRAG, INTEG]  # one tab per scenario to adjust
     assert labels[2:] == ["Over time", "Why people wait", "Who pays", "Flow through services",
                           "All metrics"]
     charts = at.get("vega_lite_chart")
@@ -193,7 +215,9 @@ def test_a_failed_run_shows_a_message_and_keeps_the_earlier_results(monkeypatch)
         raise sim.ReplicationError("the engine fell over", scenario="integrated",
                                    replication=1, seed=2026)
 
-    monkeypatch.setattr(sim, "compare", broken)
+    from app_pages import runs
+
+    monkeypatch.setattr(runs, "iter_replications", broken)
     at.number_input(key="c|population").set_value(2100).run()  # a new config: not cached
     run(at)
     assert any("did not finish" in e.value and "replication 1" in e.value for e in at.error)
@@ -275,21 +299,30 @@ def test_capacity_explorer_sweeps_a_capacity_and_shows_the_knee():
     at = make_small(start())
     at.switch_page("app_pages/explorer.py").run()
     assert not at.exception
-    at.selectbox(key="x|capacity").set_value("intermediate_care.beds")
-    at.slider(key="x|points").set_value(3)
+    at.selectbox(key="x|capacity").set_value("intermediate_care.beds").run()
+    today = at.session_state["sweep"]["current"] if "sweep" in at.session_state else None
+    # Exact steps in whole beds: 1, 3, 5 (today's capacity is added as a step of its own).
+    at.number_input(key="x|first").set_value(1)
+    at.number_input(key="x|step").set_value(2)
+    at.number_input(key="x|points").set_value(3)
     at.number_input(key="x|replications").set_value(2)
     at.run()
+    assert today is None
     at.button(key="sweep_run_button").click().run()
     assert not at.exception, at.exception
     sweep = at.session_state["sweep"]
     assert sweep["capacity"] == "intermediate_care.beds"
     values = list(sweep["values"].values())
-    assert len(values) == 3 and values == sorted(values)
+    assert {1, 3, 5} <= set(values) and values == sorted(values)
+    assert sweep["current"] in values and len(values) <= 4
     for name, value in sweep["values"].items():
         assert sweep["cmp"].results[name].params.intermediate_care.beds == value
     assert len(at.get("vega_lite_chart")) == 2
-    shown = at.dataframe[0].value
-    assert len(shown) == 3
+    shown = at.table[0].value
+    assert len(shown) == len(values)
+    # The target is answered in words, either way.
+    assert any("Reached." in m.value for m in at.success) or any(
+        "Not reachable" in m.value for m in at.warning)
     assert any("What each step up buys" in m.value for m in at.markdown)
     # A point where a replication gridlocked is named and marked, never read as a saving.
     lowest = next(iter(sweep["values"]))
@@ -298,7 +331,7 @@ def test_capacity_explorer_sweeps_a_capacity_and_shows_the_knee():
     at.run()
     assert not at.exception, at.exception
     assert any(e.value.startswith("At ") and "Gridlock in" in e.value for e in at.error)
-    first = at.dataframe[0].value.iloc[0, 0]
+    first = at.table[0].value.index[0]
     assert first.endswith("(gridlock)")
     assert any("gridlock: not an improvement" in m.value for m in at.markdown)
 
@@ -388,9 +421,29 @@ def test_early_estimates_give_the_average_change_without_a_range():
     # Whole pounds: a simulated cost is never known to the penny.
     assert ro.estimate("cost_total", 6.7) == "about £7 more a year in total"
     assert "between" not in ro.estimate("emergency_admissions", -491)
+    # Nobody counts half an admission.
+    assert ro.estimate("emergency_admissions", 0.5) == \
+        "less than one more a year (emergency admissions)"
 
 
 def test_totals_are_scaled_to_a_year_and_rates_are_not():
     assert ro.stats.annualise(100, "delayed_discharge_days", 182.5) == pytest.approx(200)
     assert ro.stats.annualise(0.8, "acute_occupancy", 182.5) == pytest.approx(0.8)
     assert ro.stats.annualise(12.0, "mean_delayed_patients", 91) == pytest.approx(12.0)
+
+
+def test_a_variant_is_the_baseline_plus_exact_changes_and_names_never_collide():
+    at = make_small(start())
+    for _ in range(2):
+        at.number_input(key="var|reablement.slots").set_value(20).run()
+        at.button(key="var|add").click().run()
+    assert not at.exception, at.exception
+    assert at.multiselect(key="sel|alternatives").value == [
+        "integrated", "+20 reablement places", "+20 reablement places (2)"]
+    assert any("exists already" in w.value for w in at.warning)
+    cfg = config(at)
+    # Blank in the baseline: the variant adds 20 to the capacity the run would use.
+    base = sim.load_scenario("fragmented", [f"population.size={SMALL['c|population']}"])
+    assert cfg["+20 reablement places"]["reablement"]["slots"] == \
+        base.resolved().reablement.slots + 20
+    assert cfg["+20 reablement places"]["levers"] == cfg["fragmented"]["levers"]

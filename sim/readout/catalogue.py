@@ -351,3 +351,27 @@ __all__ = [
     "KEY_METRICS", "METRICS", "Metric", "PAYER", "PAYERS", "Payer", "SERVICES", "TOTAL_ROW",
     "delay_reason_name", "is_total", "metric", "service_name",
 ]
+
+
+# ------------------------------------------------------------------------------------------
+# Scenarios, as a planner names them (the file names stay the identifiers for the command
+# line and the API; a scenario not listed here is shown by its own name).
+SCENARIO_TITLES = {
+    "fragmented": "Today's system (fragmented)",
+    "integrated": "Integrated care",
+    "better_care_fund": "Better Care Fund",
+    "demand_growth_10y": "Demand in ten years",
+    "home_first": "Home First",
+    "key_worker": "Key workers",
+    "north_tyneside_copd": "North Tyneside COPD programme",
+    "record_outage": "Integrated, with record outages",
+    "shared_care_plan": "Shared care plan",
+    "torbay": "Torbay model",
+    "trusted_assessor": "Trusted assessors",
+    "mmc": "Verification queue (M/M/c)",
+}
+
+
+def scenario_title(name: str) -> str:
+    """The planner's name of a scenario."""
+    return SCENARIO_TITLES.get(name, name)

@@ -57,6 +57,9 @@ def _sentence(kind: str, noun: str, year: str, diff: float, sig: int = 2) -> str
         return f"about {m} {w}{year} {noun}"
     if kind == "share":
         return f"{noun} about {m}{_points(kind, abs(diff), sig)} {w}"
+    if kind == "count" and abs(diff) < 1:
+        # Half an admission is not a thing a planner can count: say it is under one.
+        return f"less than one {w}{year} ({noun})"
     return f"about {m} {w} {noun}{year}"
 
 

@@ -1,0 +1,200 @@
+"""Streamed runs: replications arrive one by one, are kept, and are never simulated twice.
+
+Finished replications are held per exact configuration and seed in a store shared by the
+sessions of this server, so a longer run of the same settings only adds the missing
+replications and a repeated run is read back at once. The speed of this machine (person-years
+simulated per second by one worker) is measured on every run and kept in a small file, so the
+time a run will take can be estimated before Run is pressed.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import streamlit as st
+
+import sim
+from app_pages import common
+from sim.runner import Failure, comparison_from_outputs, iter_replications
+
+# Configurations whose replications are kept; each holds a few KB per replication.
+KEEP_CONFIGS = 24
+SPEED_FILE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "caresim" / "speed.json"
+# Runs shorter than this say more about start-up than about the speed of the model.
+MIN_SECONDS_TO_MEASURE = 2.0
+
+
+@st.cache_resource(show_spinner=False)
+def _store() -> dict:
+    return {"runs": OrderedDict(), "lock": threading.Lock(), "speed": None}
+
+
+def _held(key: tuple[str, int]) -> dict[str, dict[int, object]]:
+    store = _store()
+    with store["lock"]:
+        runs = store["runs"]
+        if key not in runs:
+            runs[key] = {}
+            while len(runs) > KEEP_CONFIGS:
+                runs.popitem(last=False)
+        runs.move_to_end(key)
+        return runs[key]
+
+
+def person_years(params: sim.Params) -> float:
+    """People simulated (after growth) times the years simulated, warm-up included."""
+    return params.population.projected_size * (params.run.days + params.run.warmup_days) / 365
+
+
+# --------------------------------------------------------------------------------------------
+# Speed of this machine
+# --------------------------------------------------------------------------------------------
+def speed() -> float | None:
+    """Person-years one worker simulates per second here, as last measured (None if never)."""
+    store = _store()
+    if store["speed"] is None:
+        try:
+            store["speed"] = float(json.loads(SPEED_FILE.read_text())["person_years_per_second"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+    return store["speed"]
+
+
+def _record_speed(work: float, seconds: float, parallel: int) -> None:
+    if seconds < MIN_SECONDS_TO_MEASURE or work <= 0:
+        return
+    rate = work / (seconds * max(1, parallel))
+    old = speed()
+    # A shared machine is faster or slower from one run to the next: smooth the estimate.
+    rate = rate if old is None else 0.5 * old + 0.5 * rate
+    _store()["speed"] = rate
+    try:
+        SPEED_FILE.parent.mkdir(parents=True, exist_ok=True)
+        SPEED_FILE.write_text(json.dumps({"person_years_per_second": rate,
+                                          "measured": time.strftime("%Y-%m-%d %H:%M")}))
+    except OSError:  # a read-only home only loses the estimate for the next start
+        pass
+
+
+@dataclass(frozen=True)
+class Estimate:
+    first_s: float | None
+    total_s: float | None
+    runs_left: int
+    runs_total: int
+
+
+def estimate(config_json: str, seed: int, replications: int) -> Estimate:
+    scenarios = _parse(config_json)
+    held = _held((config_json, seed))
+    left = [(n, r) for r in range(replications) for n in scenarios
+            if r not in held.get(n, {})]
+    rate = speed()
+    if rate is None or not left:
+        return Estimate(None, None if left else 0.0, len(left), replications * len(scenarios))
+    per_run = {n: person_years(p) / rate for n, p in scenarios.items()}
+    workers = common.WORKERS
+    total = sum(per_run[n] for n, _ in left) / min(workers, len(left))
+    first_round = [n for n, r in left if r == left[0][1]]
+    first = max(per_run[n] for n in first_round) * math.ceil(len(first_round) / workers)
+    return Estimate(first, max(total, first), len(left), replications * len(scenarios))
+
+
+def describe_estimate(est: Estimate) -> str:
+    if est.runs_left == 0:
+        return "Already run with these settings: the results appear at once."
+    if est.total_s is None:
+        return (f"{est.runs_left} simulation runs. The time they take is measured on this "
+                "machine during the first run.")
+    return (f"{est.runs_left} simulation runs: about {fmt_duration(est.total_s)} on this "
+            f"machine, first estimates after about {fmt_duration(est.first_s)}.")
+
+
+def fmt_duration(seconds: float | None) -> str:
+    if seconds is None or math.isnan(seconds):
+        return "an unknown time"
+    if seconds < 1:
+        return "under a second"
+    if seconds < 90:
+        return f"{seconds:,.0f} s"
+    minutes, secs = divmod(round(seconds), 60)
+    return f"{minutes} min {secs:02d} s" if minutes < 60 else f"{seconds / 3600:,.1f} hours"
+
+
+# --------------------------------------------------------------------------------------------
+# Running
+# --------------------------------------------------------------------------------------------
+def _parse(config_json: str) -> dict[str, sim.Params]:
+    return {name: sim.Params.model_validate(data)
+            for name, data in json.loads(config_json).items()}
+
+
+@dataclass
+class Outcome:
+    comparison: sim.Comparison
+    first_s: float | None
+    total_s: float
+    simulated: int  # replications simulated by this run (the rest were already held)
+
+
+def stream(config_json: str, seed: int, replications: int, baseline: str,
+           on_update: Callable[[sim.Comparison, int, int, float], None] | None = None
+           ) -> Outcome:
+    """Run what is missing of the comparison, calling ``on_update(comparison so far,
+    replications paired so far, replications wanted, seconds)`` each time another replication
+    of every scenario has finished. Raises sim.ReplicationError if a replication fails."""
+    scenarios = _parse(config_json)
+    held = _held((config_json, seed))
+    for name in scenarios:
+        held.setdefault(name, {})
+    skip = {(n, r) for n in scenarios for r in held[n] if r < replications}
+    t0 = time.perf_counter()
+    first = None
+    simulated = 0
+    work = 0.0
+
+    def finished_rounds() -> int:
+        return len(set.intersection(*[{r for r in held[n] if r < replications}
+                                      for n in scenarios]))
+
+    def current() -> sim.Comparison:
+        outputs = {n: [held[n][r] for r in sorted(held[n]) if r < replications]
+                   for n in scenarios}
+        return comparison_from_outputs(scenarios, seed, outputs, baseline,
+                                       time.perf_counter() - t0)
+
+    if len(skip) < len(scenarios) * replications:
+        common._wait_for_warm_up()
+        shown = finished_rounds()
+        for name, output in iter_replications(scenarios, replications, seed,
+                                              workers=common.WORKERS, skip=skip):
+            if isinstance(output, Failure):
+                cmp = current()
+                err = sim.ReplicationError(
+                    f"{output.error}", scenario=output.scenario,
+                    replication=output.replication, seed=output.seed)
+                err.partial = cmp  # type: ignore[attr-defined]
+                raise err
+            held[name][output.replication] = output
+            simulated += 1
+            work += person_years(scenarios[name])
+            now = finished_rounds()
+            if now > shown:
+                shown = now
+                if first is None:
+                    first = time.perf_counter() - t0
+                if on_update is not None and now < replications:
+                    on_update(current(), now, replications, time.perf_counter() - t0)
+        total = time.perf_counter() - t0
+        _record_speed(work, total, min(common.WORKERS, simulated))
+    else:
+        total = time.perf_counter() - t0
+    return Outcome(current(), first, total, simulated)
