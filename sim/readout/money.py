@@ -441,8 +441,9 @@ def money_sentences(cmp: Comparison, scenario: str, brief: bool = False) -> list
     for key in PARTNERS:
         r = rows[key]
         who = PAYER[key].subject
-        parts: list[Part] = [f"{who[:1].upper()}{who[1:]}: ", *_change(r, "net"),
-                             " in cash, net of its contribution to the pooled budget"]
+        parts: list[Part] = [f"{who[:1].upper()}{who[1:]}: ", *_change(r, "net"), " in cash"]
+        if not brief:
+            parts.append(", net of its contribution to the pooled budget")
         if (not brief and not F.missing(r["into_pool"])
                 and abs(r["into_pool"]) >= 0.005 * max(abs(r["own"]), 1.0)):
             own_word = "less" if r["own"] < 0 else "more"
@@ -452,8 +453,11 @@ def money_sentences(cmp: Comparison, scenario: str, brief: bool = False) -> list
             if r["own"] < 0 < r["into_pool"]:
                 parts.append("; the part that moved into the pool is a transfer, not a saving")
         if not F.missing(r["capacity"]) and (key == "nhs" or not brief):
-            parts += [". " if not brief else "; ", *(_capital(_capacity(r)) if not brief
-                                                     else _capacity(r))]
+            if brief:
+                parts += ["; capacity worth about ", _money(r["capacity"], "capacity"),
+                          f" a year {'freed' if r['capacity'] > 0 else 'used'} (not cash)"]
+            else:
+                parts += [". ", *_capital(_capacity(r))]
             if (key == "nhs" and not brief and beds
                     and not F.missing(beds.get("freed_bed_days"))):
                 bd = beds["freed_bed_days"]

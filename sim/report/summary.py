@@ -239,12 +239,13 @@ def who_pays_sentence(ctx: Ctx, alt: str, shift: dict) -> Rich:
     from ..readout.money import money_sentences
 
     year = price_year(ctx.cmp)
-    parts: list[Any] = ["Who pays (", Num(year, math.nan, "meta:price_year"), " prices): "]
+    parts: list[Any] = ["Who pays (", Num(year, math.nan, "meta:price_year"), " prices; each "
+                        "partner net of its contribution to the pooled budget): "]
     for i, line in enumerate(money_sentences(ctx.cmp, alt, brief=True)):
         parts.extend([" " if i else "", *money_rich(line)])
     if shift["moves"]:
-        parts.append(" Money moved into the pooled budget is counted in each partner\u2019s "
-                     "net: a change in who pays, not a saving (see Who pays, who saves).")
+        parts.append(" Money moved into the pool is a change in who pays, not a saving "
+                     "(see Who pays, who saves).")
     return tuple(parts)
 
 
