@@ -85,10 +85,14 @@ def gridlock(res: Results) -> Warning | None:
         days = k.loc[flags > 0, "unstable_day"].astype(float).dropna()
         first = float(days.min()) if len(days) else None
     when = f", first on day {first:,.0f} of the results period" if first is not None else ""
+    partial = int((k["partial"] > 0).sum()) if "partial" in k.columns else 0
+    cut = (f" {partial} of them stopped early at the memory cap and cover only the days "
+           "before it." if partial else "")
     text = (f"Gridlock in {res.scenario}: in {n} of {len(k)} replications the hospital could "
-            f"not cope (the A&E queue for beds passed the gridlock threshold{when}). Its "
-            "totals describe a system that has broken down (and may cover only the days "
-            "before it did), so no change involving it is called better or worse.")
+            f"not cope (over 28 days the A&E queue for beds, or the wait from the decision to "
+            f"admit to a bed, passed the gridlock threshold{when}). Its totals describe a "
+            f"system that has broken down, so no change involving it is called better or "
+            f"worse.{cut}")
     return Warning("gridlock", res.scenario, n, len(k), first, text)
 
 
