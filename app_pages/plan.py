@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 import sim
-from app_pages import common
+from app_pages import common, runs
 from sim import readout as ro
 from sim import sizing as SZ
 from sim.census import start_note
@@ -112,7 +112,7 @@ if st.button("Find the capacity", type="primary", key="plan_run_button",
         else:
             ss["plan_result"] = result
             ss.pop("plan_error", None)
-            box.update(label=f"Done in {common.fmt_seconds(result.runtime_seconds)}",
+            box.update(label=f"Done in {runs.fmt_duration(result.runtime_seconds)}",
                        state="complete")
 
 if ss.get("plan_error"):
@@ -130,7 +130,7 @@ else:
         st.success(result.sentence(), icon=":material/check_circle:")
     else:
         st.error(result.sentence(), icon=":material/block:")
-    st.caption(result.rule() + f" Found in {common.fmt_seconds(result.runtime_seconds)}.")
+    st.caption(result.rule() + f" Found in {runs.fmt_duration(result.runtime_seconds)}.")
 
     curve = result.curve()
     unit_axis = f"{result.service.label} ({result.service.unit})"
