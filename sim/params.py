@@ -622,11 +622,11 @@ class Acute(Block):
         evidence="strong",
     )
     los_median_days_fit: float = param(
-        2.85, unit="days", ge=0.1, le=100,
+        2.3, unit="days", ge=0.1, le=100,
         description="Median treatment length of stay (until medically fit), fit person. "
         "Frailty multiplies it.",
-        source=f"calibrated to {CSV}: los_older_mean and los_long_stay_share, and to "
-        "evidence/calibration_targets.csv acute_occupancy (about 89% with the default beds; "
+        source=f"calibrated to {CSV}: los_older_mean and los_long_stay_share, and to the "
+        "published bed occupancy of the validation targets (about 89% with the default beds; "
         "closer to the published 94% the model's winter tips into gridlock, because it lacks "
         "the flex English trusts use in winter such as postponed elective work)",
         evidence="moderate",
@@ -637,7 +637,7 @@ class Acute(Block):
         source="Hospital Episode Statistics by frailty (approximate)", evidence="moderate",
     )
     los_sigma: float = param(
-        1.0, unit="log-scale standard deviation", ge=0.05, le=3,
+        1.2, unit="log-scale standard deviation", ge=0.05, le=3,
         description="Spread of the lognormal treatment length of stay (the long right tail).",
         source=f"calibrated to {CSV}: los_long_stay_share (5% over 21 days use 40% of days)",
         evidence="moderate",
