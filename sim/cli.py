@@ -53,9 +53,13 @@ def _model_overrides() -> list[str]:
 
 
 def _print_table(frame: pd.DataFrame) -> None:
+    from .readout import fmt
+
+    # Tables arrive formatted by the readout; any bare float left gets its one number
+    # format (no decimals from 100 up), never three decimals on a cost.
     with pd.option_context("display.max_rows", 200, "display.width", 160,
                            "display.max_columns", None, "display.max_colwidth", 80,
-                           "display.float_format", "{:,.3f}".format):
+                           "display.float_format", fmt.number):
         print(frame.to_string())
 
 
@@ -153,8 +157,17 @@ def _reuse_finished(cfg: DictConfig, params) -> bool:
                           replications)
     if done is None:
         return False
+    from .readout import run_length, stats, tables
+
     summary = pd.read_csv(done / "summary.csv", index_col="metric")
-    _print_table(summary)
+    # summary.csv holds totals over the results period; every surface shows them per year.
+    for col in ("mean", "std", "ci_low", "ci_high"):
+        if col in summary.columns:
+            summary[col] = [stats.annualise(float(v), str(m), params.run.days)
+                            for m, v in summary[col].items()]
+    print(run_length(params.run.days, params.run.warmup_days) + "; mean, standard deviation and 95% CI of "
+          "replications")
+    _print_table(tables.text_metric_summary(summary))
     print(f"\nalready finished in {done} (same config hash, seed and replications); "
           "not run again. Pass resume=false to run it anyway.")
     return True
