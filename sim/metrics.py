@@ -218,6 +218,7 @@ def front_door_kpis(m: Model) -> dict[str, float]:
     unstable, day = judge(m)
     return {
         "dta_wait_hours_mean": c.get("dta_wait_hours", 0.0) / waits if waits else math.nan,
+        "dta_4h_waits": c.get("dta_4h_waits", 0.0),
         "dta_12h_waits": c.get("dta_12h_waits", 0.0),
         "deaths_waiting_ae": c.get("deaths_waiting_ae", 0.0),
         "unstable": 1.0 if unstable else 0.0,

@@ -51,6 +51,7 @@ MODELLED = frozenset({
     "in_hospital_death_share", "nctr_per_100k", "care_home_admissions_per_100k",
     "nctr_mean_wait", "acute_occupancy", "ascof_2b1", "ascof_2b2", "ascof_2d",
     "council_spend_gross_per_head", "care_home_occupancy", "dta_over_12h_share",
+    "dta_over_4h_share",
     "delay_share_internal_equipment",
     *(f"pathway_{k}_share" for k in PATHWAYS), *(f"delay_share_{k}" for k in CAPACITY_REASONS),
 })
@@ -138,6 +139,7 @@ def model_quantities(res) -> pd.DataFrame:
     for key, reason in CAPACITY_REASONS.items():
         out[f"delay_share_{key}"] = shares.get(reason)
     out["dta_over_12h_share"] = k["dta_12h_waits"] / k["emergency_admissions"]
+    out["dta_over_4h_share"] = k["dta_4h_waits"] / k["emergency_admissions"]
     by_reason = res.delays_by_reason.pivot_table(index="replication", columns="reason",
                                                  values="delayed_days", aggfunc="sum")
     internal = by_reason.reindex(columns=list(INTERNAL_EQUIPMENT_REASONS), fill_value=0.0)

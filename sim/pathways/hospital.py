@@ -206,6 +206,8 @@ class Hospital:
         rec = m.rec
         rec.count("dta_waits", decided)
         rec.count("dta_wait_hours", decided, hours)
+        if hours > 4.0:
+            rec.count("dta_4h_waits", decided)
         if hours > 12.0:
             rec.count("dta_12h_waits", decided)
         if rec.in_window(now):
@@ -248,6 +250,8 @@ class Hospital:
             hours = (now - decided) * 24.0
             rec.count("dta_waits", decided)
             rec.count("dta_wait_hours", decided, hours)
+            if hours > 4.0:
+                rec.count("dta_4h_waits", decided)
             if hours > 12.0:
                 rec.count("dta_12h_waits", decided)
         for start in self.stay_start.values():
