@@ -959,8 +959,10 @@ class IntermediateCare(Block):
         None, unit="beds", ge=0, le=100_000,
         description="NHS-funded interim care-home beds for pathway 3 discharge to assess, "
         "where the person is assessed, screened for Continuing Healthcare and chooses a home "
-        "after leaving hospital. Blank: 30 per 50,000 people aged 65+, scaled to "
-        "population.size.",
+        "after leaving hospital. Blank: 30 per 50,000 people aged 65+ when half of supported "
+        "discharges go through discharge to assess, scaled to population.size and in "
+        "proportion to levers.discharge_to_assess_share (none without it: a system that does "
+        "not assess at home neither buys nor pays for these beds).",
         source="Hospital discharge service guidance 2020 (pathway 3 D2A beds); size an "
         "assumption", evidence="weak", group="capacity",
     )
@@ -987,7 +989,9 @@ class Bridging(Block):
         description="Bridging care at home for pathway 1 discharge to assess: carers who "
         "look after the person from discharge until the assessed reablement or home care "
         "starts. Drawn from the same home-care workforce, so it is small. Blank: 25 per "
-        "50,000 people aged 65+, scaled to population.size.",
+        "50,000 people aged 65+ when half of supported discharges go through discharge to "
+        "assess, scaled to population.size and in proportion to "
+        "levers.discharge_to_assess_share (none without it).",
         source="Hospital discharge service guidance 2020 (bridging / 'discharge to assess' "
         "care); size an assumption", evidence="weak", group="capacity",
     )
@@ -1524,13 +1528,25 @@ ACUTE_LOAD_PER_50K = 262.0
 ACUTE_SAFETY_BETA = (295 - ACUTE_LOAD_PER_50K) / ACUTE_LOAD_PER_50K ** 0.5
 
 
-def default_capacity(block: str, field: str, size: float) -> float:
+# Capacities that exist only for discharge to assess: their per-50,000 default is sized for
+# half of supported discharges assessed at home and follows levers.discharge_to_assess_share,
+# so a system without discharge to assess neither has nor pays for them (an idle bridging team
+# charged to the baseline would make the integrated scenario's use of it look free).
+D2A_CAPACITIES = frozenset({("bridging", "places"), ("intermediate_care", "interim_beds")})
+D2A_REFERENCE_SHARE = 0.5
+
+
+def default_capacity(block: str, field: str, size: float,
+                     d2a_share: float = D2A_REFERENCE_SHARE) -> float:
     """The default of a blank capacity for ``size`` people aged 65+ (unrounded)."""
     if (block, field) == ("acute", "beds"):
         load = ACUTE_LOAD_PER_50K * size / 50_000
         return load + ACUTE_SAFETY_BETA * load ** 0.5
     per_50k = next(v for b, f, v, _ in CAPACITY_PER_50K if (b, f) == (block, field))
-    return per_50k * size / 50_000
+    value = per_50k * size / 50_000
+    if (block, field) in D2A_CAPACITIES:
+        value *= d2a_share / D2A_REFERENCE_SHARE
+    return value
 
 
 # --------------------------------------------------------------------------------------------
@@ -1697,8 +1713,11 @@ class Params(Block):
         for block, field, _, whole in CAPACITY_PER_50K:
             target = getattr(out, block)
             if getattr(target, field) is None:
-                value = default_capacity(block, field, self.population.size)
-                setattr(target, field, max(1, round(value)) if whole else round(value, 1))
+                value = default_capacity(block, field, self.population.size,
+                                         self.levers.discharge_to_assess_share)
+                if whole:
+                    value = max(1, round(value)) if value > 0 else 0
+                setattr(target, field, value if whole else round(value, 1))
         return out
 
     @model_validator(mode="after")

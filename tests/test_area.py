@@ -59,7 +59,7 @@ def test_example_area_maps_planning_units_to_the_model(files):
     assert cfg.population.age_mix.age_85_plus == pytest.approx(0.14)
     assert cfg.acute.beds == round(960 * 0.65 * 0.94)        # all-age G&A -> 65+ emergency
     assert cfg.reablement.slots == 768 // 8                    # hours / hours per person
-    assert cfg.care_home.beds == 3380 + 20                     # places + P3 interim beds
+    assert cfg.care_home.beds == 3380 and cfg.intermediate_care.interim_beds == 20
     assert cfg.intermediate_care.beds == 96
     assert cfg.census is not None and cfg.census.start_date.isoformat() == "2025-04-01"
     assert cfg.census.in_treatment_by_days == [110, 80, 95, 70, 30, 33]

@@ -6,7 +6,7 @@ Each conversion is one small function so the mapping can be read (and changed) i
 * all-age G&A beds by month -> beds for emergency care of people 65+
   (``beds x (1 - share under 65) x (1 - elective share of 65+ bed days)``);
 * P1 reablement hours (or visits) per week -> reablement places (people at once);
-* P2 beds -> intermediate care beds; P3 interim beds + care-home places -> care-home beds;
+* P2 beds -> intermediate care beds; P3 interim beds -> interim beds; care-home places -> care-home beds;
 * local unit costs -> ``costs``;
 * today's census -> ``census`` (:class:`sim.params.Census`).
 
@@ -119,13 +119,14 @@ def capacity_blocks(cap: dict[str, Any], notes: list[str]) -> dict[str, Any]:
     places = reablement_places(cap)
     notes.append(f"Pathway 1 reablement: {places} people at once "
                  f"({cap['reablement_hours_per_person_week']:g} hours per person per week).")
-    care_home = cap["care_home_places"] + cap["p3_beds"]
-    notes.append(f"Care homes: {care_home:,} beds ({cap['care_home_places']:,} places + "
-                 f"{cap['p3_beds']} pathway 3 interim beds in one pool).")
+    care_home = cap["care_home_places"]
+    notes.append(f"Care homes: {care_home:,} places; {cap['p3_beds']} pathway 3 interim beds "
+                 "as the area's own discharge-to-assess beds (paid whether or not a scenario "
+                 "uses discharge to assess).")
     return {
         "reablement": {"slots": places},
         "home_care": {"hours_per_week": cap["p1_home_care_hours_per_week"]},
-        "intermediate_care": {"beds": cap["p2_beds"]},
+        "intermediate_care": {"beds": cap["p2_beds"], "interim_beds": cap["p3_beds"]},
         "care_home": {"beds": care_home},
         "social_work": {"staff": cap["social_workers"]},
     }

@@ -103,8 +103,8 @@ CAPACITY = (
          0, 10_000_000),
     Cell("p2_beds", "beds", "Pathway 2 beds: bed-based intermediate care and rehabilitation "
          "(discharge to assess) beds.", 0, 100_000, "int"),
-    Cell("p3_beds", "beds", "Pathway 3 interim (discharge to assess) care-home beds; added to "
-         "the care-home places below because the model has one care-home pool.",
+    Cell("p3_beds", "beds", "Pathway 3 interim (discharge to assess) care-home beds, kept "
+         "apart from the care-home places below (NHS-funded, paid whether used or not).",
          0, 100_000, "int"),
     Cell("care_home_places", "places", "Care-home places (residential and nursing) used by "
          "people 65+ of the area, CQC directory.", 0, 1_000_000, "int"),
