@@ -167,7 +167,10 @@ def check_fits(p: Params) -> None:
     )
     for field, value, cap_name, cap in checks:
         if value > cap:
-            raise ConfigError(f"{field} = {value}: more people than {cap_name} = {cap}",
+            hint = (" (left blank, interim beds follow levers.discharge_to_assess_share and are "
+                    "none without it: give the beds the area has)"
+                    if cap_name == "intermediate_care.interim_beds" and cap == 0 else "")
+            raise ConfigError(f"{field} = {value}: more people than {cap_name} = {cap}{hint}",
                               [(field, value, f"at most {cap_name} = {cap}")])
     people = (c.in_acute() + c.in_reablement + c.in_intermediate_care + c.in_interim_beds
               + c.home_care_waiting + c.waiting_in_ae)

@@ -65,7 +65,9 @@ def test_census_start_places_everybody_on_day_zero_without_warm_up():
                     in_reablement=6, in_intermediate_care=5, in_interim_beds=2,
                     home_care_waiting=7, care_home_residents=300, waiting_in_ae=2)
     # Home care hours already taken by today's clients: the waiting list has to wait.
-    p = _params("run.warmup_days=120", "home_care.hours_per_week=300").model_copy(
+    # The fragmented defaults have no interim beds (no discharge to assess): this place has 5.
+    p = _params("run.warmup_days=120", "home_care.hours_per_week=300",
+                "intermediate_care.interim_beds=5").model_copy(
         update={"census": census})
     model = Model(p, Streams(replication_seed(5, 0)))
     assert model.start == 0.0
