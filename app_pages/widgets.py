@@ -297,3 +297,57 @@ def render(spec: Spec, key: str, placeholder: str | None = None) -> Any:
         step = float(spec.step or 1.0)
     return st.number_input(label, min_value=lo, max_value=hi, step=step, format=spec.fmt,
                            key=key, help=spec.help, placeholder=placeholder)
+
+
+def calendar_editor(block, state_key: str, caption: str = "") -> None:
+    """An editable table of the capacity calendar kept in ``st.session_state[state_key]``
+    (``{"rows": table rows, "once": one-off model rows}``, see app_pages/calendars.py).
+
+    The table the planner edits is stored back as typed; the editor's own key carries a
+    digest of the stored rows, so after a change (or a reset) it starts again from them
+    instead of replaying its edits onto them.
+    """
+    import hashlib
+    import json
+
+    import pandas as pd
+
+    from app_pages import calendars as cal
+
+    table = st.session_state[state_key]
+    names = cal.labels(block)
+    frame = pd.DataFrame(table["rows"], columns=list(cal.COLUMNS))
+    frame = frame.astype({cal.FROM: "object", cal.TO: "object",
+                          cal.PERCENT: "float64", cal.NUMBER: "float64"})
+    digest = hashlib.md5(json.dumps(table["rows"], default=str).encode()).hexdigest()[:10]
+    st.markdown(f"**{block.title}**")
+    if caption:
+        st.caption(caption)
+    edited = st.data_editor(
+        frame, key=f"caled|{state_key}|{digest}", num_rows="dynamic", hide_index=True,
+        width="stretch",
+        column_config={
+            cal.FROM: st.column_config.TextColumn(
+                names[cal.FROM], help="First day of the period, e.g. 1 Dec. The period "
+                "repeats every year."),
+            cal.TO: st.column_config.TextColumn(
+                names[cal.TO], help="Last day of the period, included, e.g. 31 Mar. A period "
+                "cannot cross 1 April (the start of the financial year): split it in two."),
+            cal.PERCENT: st.column_config.NumberColumn(
+                names[cal.PERCENT], min_value=0, max_value=10_000, format="%g %%",
+                help=f"Capacity in the period as a percentage of the {block.usual} set above "
+                     f"(100 = unchanged, 0 = closed). Fill in this or the number of "
+                     f"{block.unit}, not both."),
+            cal.NUMBER: st.column_config.NumberColumn(
+                names[cal.NUMBER], min_value=0, max_value=10_000_000, format="%g",
+                help=f"Capacity in the period as a number of {block.unit}, whatever is set "
+                     "above. Fill in this or the percentage, not both."),
+        })
+    rows = [{c: (None if cal._blank(v) else v) for c, v in r.items()}
+            for r in edited.to_dict("records")]
+    if rows != table["rows"]:
+        st.session_state[state_key] = {"rows": rows, "once": table["once"]}
+    if table["once"]:
+        st.caption(f"The scenario file also sets {len(table['once'])} one-off period(s) "
+                   "counted in days of the results period; they are kept and apply after "
+                   "the rows above.")
