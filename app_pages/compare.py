@@ -147,12 +147,11 @@ with setup:
                      help="Start from the baseline's tables and change them; the variant "
                           "uses these tables instead of the baseline's."):
             common.init_calendars(baseline)
-            for col, (path, block) in zip(st.columns(2), calendars.BLOCKS.items()):
+            for path, block in calendars.BLOCKS.items():
                 if f"var|cal|{path}" not in ss:
                     ss[f"var|cal|{path}"] = copy.deepcopy(ss[common.calendar_key(baseline,
                                                                                  path)])
-                with col:
-                    widgets.calendar_editor(block, f"var|cal|{path}", CALENDAR_NOTES[path])
+                widgets.calendar_editor(block, f"var|cal|{path}", CALENDAR_NOTES[path])
         n1, n2 = st.columns(2)
         n1.text_input("Name of the variant", key="var|name",
                       placeholder="e.g. +20 reablement places (made from the changes if empty)")
@@ -258,10 +257,9 @@ with setup:
                     "date. They repeat every year; where periods overlap the lower row wins. "
                     "Add a row at the bottom of a table; select a row by its left edge to "
                     "delete it.")
-                for col, (path, block) in zip(st.columns(2), calendars.BLOCKS.items()):
-                    with col:
-                        widgets.calendar_editor(block, common.calendar_key(name, path),
-                                                CALENDAR_NOTES[path])
+                for path, block in calendars.BLOCKS.items():
+                    widgets.calendar_editor(block, common.calendar_key(name, path),
+                                            CALENDAR_NOTES[path])
             with st.expander("Other settings (advanced)"):
                 st.text_area(
                     "Any other parameter, one per line as block.name=value",

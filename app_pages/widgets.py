@@ -303,9 +303,10 @@ def calendar_editor(block, state_key: str, caption: str = "") -> None:
     """An editable table of the capacity calendar kept in ``st.session_state[state_key]``
     (``{"rows": table rows, "once": one-off model rows}``, see app_pages/calendars.py).
 
-    The table the planner edits is stored back as typed; the editor's own key carries a
-    digest of the stored rows, so after a change (or a reset) it starts again from them
-    instead of replaying its edits onto them.
+    The editor is drawn from a fixed starting table (``base``) and reports the planner's
+    edits on top of it, so the starting table must not move while the editor lives: the rows
+    as edited are kept in ``rows``, and only when the editor's own state is gone (another
+    page was opened, or the rows were replaced from outside) does it start again from them.
     """
     import hashlib
     import json
@@ -315,23 +316,30 @@ def calendar_editor(block, state_key: str, caption: str = "") -> None:
     from app_pages import calendars as cal
 
     table = st.session_state[state_key]
+
+    def editor_key(rows) -> str:
+        digest = hashlib.md5(json.dumps(rows, default=str).encode()).hexdigest()[:10]
+        return f"caled|{state_key}|{digest}"
+
+    if "base" not in table or editor_key(table["base"]) not in st.session_state:
+        table = {**table, "base": [dict(r) for r in table["rows"]]}
     names = cal.labels(block)
-    frame = pd.DataFrame(table["rows"], columns=list(cal.COLUMNS))
+    frame = pd.DataFrame(table["base"], columns=list(cal.COLUMNS))
     frame = frame.astype({cal.FROM: "object", cal.TO: "object",
                           cal.PERCENT: "float64", cal.NUMBER: "float64"})
-    digest = hashlib.md5(json.dumps(table["rows"], default=str).encode()).hexdigest()[:10]
+    frame[[cal.FROM, cal.TO]] = frame[[cal.FROM, cal.TO]].fillna("")
     st.markdown(f"**{block.title}**")
     if caption:
         st.caption(caption)
     edited = st.data_editor(
-        frame, key=f"caled|{state_key}|{digest}", num_rows="dynamic", hide_index=True,
+        frame, key=editor_key(table["base"]), num_rows="dynamic", hide_index=True,
         width="stretch",
         column_config={
             cal.FROM: st.column_config.TextColumn(
-                names[cal.FROM], help="First day of the period, e.g. 1 Dec. The period "
+                names[cal.FROM], default="", help="First day of the period, e.g. 1 Dec. The period "
                 "repeats every year."),
             cal.TO: st.column_config.TextColumn(
-                names[cal.TO], help="Last day of the period, included, e.g. 31 Mar. A period "
+                names[cal.TO], default="", help="Last day of the period, included, e.g. 31 Mar. A period "
                 "cannot cross 1 April (the start of the financial year): split it in two."),
             cal.PERCENT: st.column_config.NumberColumn(
                 names[cal.PERCENT], min_value=0, max_value=10_000, format="%g %%",
@@ -345,8 +353,7 @@ def calendar_editor(block, state_key: str, caption: str = "") -> None:
         })
     rows = [{c: (None if cal._blank(v) else v) for c, v in r.items()}
             for r in edited.to_dict("records")]
-    if rows != table["rows"]:
-        st.session_state[state_key] = {"rows": rows, "once": table["once"]}
+    st.session_state[state_key] = {**table, "rows": rows}
     if table["once"]:
         st.caption(f"The scenario file also sets {len(table['once'])} one-off period(s) "
                    "counted in days of the results period; they are kept and apply after "
