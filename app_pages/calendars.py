@@ -210,13 +210,13 @@ def from_table(block: Block, rows: list[dict[str, Any]], once: list[dict[str, An
 
 
 def describe(block: Block, calendar: list[Any]) -> str:
-    """'from 1 Dec to 31 Mar 50% of the core beds' for each row, joined by semicolons."""
+    """'from 1 Dec to 31 Mar: 50% of the core beds' for each row, joined by semicolons."""
     rows, once = to_table(calendar)
     parts = []
     for r in rows:
         amount = (f"{r[PERCENT]:g}% of the {block.usual}" if r[PERCENT] is not None
                   else f"{r[NUMBER]:,g} {block.unit}")
-        parts.append(f"from {r[FROM]} to {r[TO]} {amount}")
+        parts.append(f"from {r[FROM]} to {r[TO]}: {amount}")
     if once:
         parts.append(f"{len(once)} one-off period{'s' if len(once) > 1 else ''} from the "
                      "scenario file")

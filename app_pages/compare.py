@@ -69,6 +69,17 @@ def _variant_calendars() -> dict[str, list]:
     return out
 
 
+def _setting(path: str) -> str:
+    block = calendars.BLOCKS.get(path)
+    return f"{block.title} through the year" if block else widgets.setting_label(path)
+
+
+def _shown(path: str, value) -> str:
+    """A setting's value in words; a bed calendar as its periods."""
+    block = calendars.BLOCKS.get(path)
+    return calendars.describe(block, value) if block else common.show_value(value)
+
+
 def _add_variant() -> None:
     """Make a variant from the form below and add it to the alternatives."""
     changes = {p: float(ss.get(f"var|{p}") or 0) for p in common.CAPACITY_PATHS}
@@ -331,10 +342,9 @@ with setup:
                                              "the baseline)"))
                 if diffs:
                     st.table(pd.DataFrame({
-                        "Setting": [widgets.setting_label(p) for p, _, _ in diffs],
-                        f"{title(baseline)} (baseline)": [common.show_value(a)
-                                                          for _, a, _ in diffs],
-                        name: [common.show_value(b) for _, _, b in diffs],
+                        "Setting": [_setting(p) for p, _, _ in diffs],
+                        f"{title(baseline)} (baseline)": [_shown(p, a) for p, a, _ in diffs],
+                        name: [_shown(p, b) for p, _, b in diffs],
                     }).set_index("Setting"))
 
 # ------------------------------------------------------------------------ Run bar

@@ -143,6 +143,16 @@ def test_the_run_follows_an_edited_acute_calendar_and_a_bad_row_keeps_the_result
     assert len(at.metric) == 6, "the cards of the last run are gone"
     assert any("settings have changed" in w.value for w in at.warning)
 
+    # The table survives a visit to another page, as typed; that page says what to fix.
+    at.switch_page("app_pages/explorer.py").run()
+    assert not at.exception, at.exception
+    assert any("cross 1 April" in e.value for e in at.error)
+    at.switch_page("app_pages/compare.py").run()
+    assert not at.exception, at.exception
+    rows = at.session_state[common.calendar_key("fragmented", "acute.calendar")]["rows"]
+    assert [r["to"] for r in rows] == ["31 Mar", "30 Apr"]
+    assert at.button(key="run_button").disabled
+
 
 def test_a_variant_carries_its_own_calendar_and_the_baseline_keeps_its_own():
     at = _start()
@@ -161,6 +171,11 @@ def test_a_variant_carries_its_own_calendar_and_the_baseline_keeps_its_own():
     assert cfg[names[0]]["escalation"]["calendar"] == []
     assert cfg[FRAG]["escalation"]["calendar"] != []
     assert "escalation beds unchanged all year" in names[0]
+    # What the variant changes is said in dates, not as a list of day numbers.
+    changes = next(t.value for t in at.table if t.value.index.name == "Setting")
+    row = changes.loc["Escalation beds through the year"]
+    assert list(row) == ["from 1 Apr to 30 Nov: 0% of the escalation beds",
+                         "unchanged all year"]
 
     # A bad row in the variant's table: not added, and the message names the row.
     at.toggle(key="var|calendars").set_value(True).run()
