@@ -281,9 +281,8 @@ with setup:
                          "settings above.")
             try:
                 params[title(name)] = common.build_params(name, settings)
-            except calendars.CalendarError as exc:
+            except calendars.CalendarError as exc:  # shown under its table
                 errors[name] = str(exc)
-                st.error(f"**{title(name)}** cannot be run. {exc}", icon=":material/error:")
             except sim.ConfigError as exc:
                 errors[name] = str(exc)
                 st.error(f"**{name}** has settings the model cannot use:\n\n```\n{exc}\n```",

@@ -354,6 +354,11 @@ def calendar_editor(block, state_key: str, caption: str = "") -> None:
     rows = [{c: (None if cal._blank(v) else v) for c, v in r.items()}
             for r in edited.to_dict("records")]
     st.session_state[state_key] = {**table, "rows": rows}
+    # Said here, under the table the planner is typing into; the Run bar repeats it.
+    try:
+        cal.from_table(block, rows, table["once"])
+    except cal.CalendarError as exc:
+        st.error(str(exc), icon=":material/error:")
     if table["once"]:
         st.caption(f"The scenario file also sets {len(table['once'])} one-off period(s) "
                    "counted in days of the results period; they are kept and apply after "

@@ -117,9 +117,13 @@ def test_a_planner_halves_the_winter_beds_and_a_bad_row_is_named(page):
     message.wait_for(timeout=30_000)
     assert "cross 1 April" in message.inner_text()
     assert page.get_by_role("button", name="Run", exact=True).is_disabled()
+    # Said under the table being typed into, where the planner is looking.
+    box, grid = message.bounding_box(), acute.bounding_box()
+    assert grid["y"] + grid["height"] <= box["y"] < grid["y"] + grid["height"] + 100
     assert page.locator('[data-testid="stException"]').count() == 0
     assert cards.count() == 6, "the results of the last run are gone"
-    page.evaluate("window.scrollTo(0, 0)")
+    run = page.get_by_role("button", name="Run", exact=True)
+    run.evaluate("e => e.scrollIntoView({block: 'center', behavior: 'instant'})")
     page.wait_for_timeout(500)
     bar = page.locator('[data-testid="stAlertContentError"]').filter(
         has_text="Some settings cannot be used").first
