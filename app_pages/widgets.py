@@ -339,8 +339,9 @@ def calendar_editor(block, state_key: str, caption: str = "") -> None:
                 names[cal.FROM], default="", help="First day of the period, e.g. 1 Dec. The period "
                 "repeats every year."),
             cal.TO: st.column_config.TextColumn(
-                names[cal.TO], default="", help="Last day of the period, included, e.g. 31 Mar. A period "
-                "cannot cross 1 April (the start of the financial year): split it in two."),
+                names[cal.TO], default="", help="Last day of the period, included, e.g. 31 "
+                "Mar. A period cannot cross 1 April (the start of the financial year): split it "
+                "in two."),
             cal.PERCENT: st.column_config.NumberColumn(
                 names[cal.PERCENT], min_value=0, max_value=10_000, format="%g %%",
                 help=f"Capacity in the period as a percentage of the {block.usual} set above "
