@@ -118,7 +118,8 @@ def parameter_table() -> pd.DataFrame:
         for part in path.split("."):
             value = getattr(value, part)
         if path in scaled:
-            shown_default = f"{scaled[path]:,} per 50,000 people 65+ (follows population)"
+            shown_default = (f"{scaled[path]:,} at 50,000 people 65+ (follows population"
+                             + (", square-root rule)" if path == "acute.beds" else ")"))
         elif isinstance(value, UncertainEffect):
             shown_default = (f"{value.mean:+.0%} (sd {value.sd:.0%}, {value.low:+.0%} to "
                              f"{value.high:+.0%}), drawn per replication")

@@ -17,6 +17,7 @@ import streamlit as st
 import sim
 from app_pages import calendars, common, results, runs, widgets
 from sim.readout.catalogue import scenario_title as title
+from sim.params import default_capacity
 
 ss = st.session_state
 common.init_common()
@@ -257,8 +258,9 @@ with setup:
                         with cols[i % 2]:
                             hint = None
                             if spec.kind == "capacity":
-                                per_50k, whole = widgets.CAPACITIES[spec.path]
-                                scaled = per_50k * settings.population / 50_000
+                                whole = widgets.CAPACITIES[spec.path][1]
+                                scaled = default_capacity(*spec.path.split("."),
+                                                          settings.population)
                                 hint = (f"Empty: follows the population "
                                         f"({max(1, round(scaled)) if whole else round(scaled):,})")
                             widgets.render(spec, common.wkey(name, spec.path), hint)

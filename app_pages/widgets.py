@@ -232,8 +232,10 @@ def _help(info, extra: dict, kind: str, lo, hi, unit: str, path: str) -> str:
                      "this centre, so the uncertainty shows in the confidence intervals.")
     elif kind == "capacity":
         per_50k = CAPACITIES[path][0]
-        parts.append(f"Leave it empty to follow the population size ({_num(per_50k)} per "
-                     "50,000 people aged 65+).")
+        rule = (" at 50,000 people aged 65+; other sizes get the beds they fill plus a margin "
+                "that grows with the square root" if path == "acute.beds"
+                else " per 50,000 people aged 65+")
+        parts.append(f"Leave it empty to follow the population size ({_num(per_50k)}{rule}).")
     if lo is not None and hi is not None and kind not in ("toggle", "choice"):
         parts.append(f"Allowed: {_num(lo)} to {_num(hi)} ({unit}).")
     parts.append(f"Source: {extra.get('source', 'not given')}. "

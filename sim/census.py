@@ -306,6 +306,7 @@ def _in_treatment(m: Model, person: Person, elapsed: float, median: float):
         m.die(person, "hospital")
         return
     yield m.env.timeout(remaining)
+    yield from m.hospital.until_ready_hour()
     yield from m.discharge.medically_fit(person)
 
 

@@ -531,10 +531,12 @@ class Community(Block):
         source="assumption scaled to keep home care use steady", evidence="weak",
     )
     care_home_direct_per_year_severe: float = param(
-        0.08, unit="admissions per person per year", ge=0, le=5,
+        0.12, unit="admissions per person per year", ge=0, le=5,
         description="Permanent care-home admissions straight from the community, severely "
         "frail person living at home (moderate frailty: a quarter of this).",
-        source="assumption: about half of care-home admissions come from hospital",
+        source="assumption: about half of care-home admissions come from hospital; set so "
+        "that with zero growth the care-home residents of the start (population."
+        "care_home_share) are replaced as they die (10-year run within about 5%)",
         evidence="weak",
     )
     function_recovery_half_life_days: float = param(
@@ -594,8 +596,9 @@ class Acute(Block):
     beds: int | None = param(
         None, unit="beds", ge=0, le=1_000_000,
         description="Core general and acute beds available to people aged 65+ (escalation "
-        "beds are separate). Blank: 295 per 50,000 people aged 65+, scaled to "
-        "population.size.",
+        "beds are separate). Blank: 295 at 50,000 people aged 65+; for other sizes the beds "
+        "the population fills plus a margin that grows with its square root (67 at 10,000, "
+        "1,114 at 200,000), so every size has the same chance of a wait for a bed.",
         source="NHS England KH03 bed availability, 65+ share of occupied bed days (about 2 in "
         "3), scaled to the population", evidence="moderate", group="capacity",
     )
@@ -619,10 +622,13 @@ class Acute(Block):
         evidence="strong",
     )
     los_median_days_fit: float = param(
-        1.7, unit="days", ge=0.1, le=100,
+        2.85, unit="days", ge=0.1, le=100,
         description="Median treatment length of stay (until medically fit), fit person. "
         "Frailty multiplies it.",
-        source=f"calibrated to {CSV}: los_older_mean and los_long_stay_share",
+        source=f"calibrated to {CSV}: los_older_mean and los_long_stay_share, and to "
+        "evidence/calibration_targets.csv acute_occupancy (about 89% with the default beds; "
+        "closer to the published 94% the model's winter tips into gridlock, because it lacks "
+        "the flex English trusts use in winter such as postponed elective work)",
         evidence="moderate",
     )
     los_frailty_ratio_per_level: float = param(
@@ -631,7 +637,7 @@ class Acute(Block):
         source="Hospital Episode Statistics by frailty (approximate)", evidence="moderate",
     )
     los_sigma: float = param(
-        1.4, unit="log-scale standard deviation", ge=0.05, le=3,
+        1.0, unit="log-scale standard deviation", ge=0.05, le=3,
         description="Spread of the lognormal treatment length of stay (the long right tail).",
         source=f"calibrated to {CSV}: los_long_stay_share (5% over 21 days use 40% of days)",
         evidence="moderate",
@@ -647,6 +653,16 @@ class Acute(Block):
         description="Mean loss of function from the illness that caused the admission.",
         source="assumption (functional decline during acute illness in older people)",
         evidence="weak",
+    )
+    ready_hour: float | None = param(
+        14.0, unit="hour of the day (0-24)", ge=0, le=23.99,
+        description="Hour of the day at which a patient whose treatment is over is ready to "
+        "leave: decisions are made on the morning ward round and the paperwork takes the "
+        "morning, so beds are freed in the afternoon while A&E admits around the clock. Blank: "
+        "ready the moment treatment ends (no daily cycle).",
+        source="HSJ freedom-of-information survey of 88 acute trusts: 17.6% of discharges "
+        "before midday in 2014/15 (NHS England's aim 35%); evidence/front_door.csv: "
+        "discharges_before_noon", evidence="moderate",
     )
     calendar: list[CapacityPeriod] = calendar_field("acute beds (the core G&A beds for people 65+)")
 
@@ -992,7 +1008,7 @@ class HomeCare(Block):
         source="NHS Digital ASC-FR (about 10 hours per week per client)", evidence="moderate",
     )
     package_end_per_year: float = param(
-        0.8, unit="endings per package per year", ge=0, le=12,
+        0.9, unit="endings per package per year", ge=0, le=12,
         description="Rate at which a long-term package ends for reasons other than death, "
         "hospital or care home (needs fall, family takes over, moves away).",
         source="assumption chosen so home care use is steady over years", evidence="weak",
@@ -1031,9 +1047,10 @@ class CareHome(Block):
         evidence="weak",
     )
     nursing_function_below: float = param(
-        0.17, unit="function (0-1 scale)", ge=0, le=1,
+        0.20, unit="function (0-1 scale)", ge=0, le=1,
         description="Below this function a care-home placement needs nursing care.",
-        source="assumption", evidence="weak",
+        source="assumption, set so that new placements keep the nursing share of residents "
+        "(population.nursing_share_of_care_home) steady over years", evidence="weak",
     )
     nursing_bed_share: float = param(
         0.45, unit="share of care-home beds", ge=0, le=1,
@@ -1497,6 +1514,24 @@ CAPACITY_PER_50K = (
     ("intermediate_care", "interim_beds", 30, True),
 )
 
+# Acute beds in use at 50,000 people with the default rates (the offered load; measured,
+# docs/model.md). Blank acute beds follow the square-root safety rule of queueing theory:
+# beds = load + BETA * sqrt(load), so a small place keeps the same chance of a wait for a bed
+# as the 50,000-people default rather than the same occupancy. With beds scaled in
+# proportion, a place of 10,000 to 15,000 people ran at the occupancy of the default and
+# tipped into winter gridlock most years, because a small pool absorbs surges worse.
+ACUTE_LOAD_PER_50K = 262.0
+ACUTE_SAFETY_BETA = (295 - ACUTE_LOAD_PER_50K) / ACUTE_LOAD_PER_50K ** 0.5
+
+
+def default_capacity(block: str, field: str, size: float) -> float:
+    """The default of a blank capacity for ``size`` people aged 65+ (unrounded)."""
+    if (block, field) == ("acute", "beds"):
+        load = ACUTE_LOAD_PER_50K * size / 50_000
+        return load + ACUTE_SAFETY_BETA * load ** 0.5
+    per_50k = next(v for b, f, v, _ in CAPACITY_PER_50K if (b, f) == (block, field))
+    return per_50k * size / 50_000
+
 
 # --------------------------------------------------------------------------------------------
 # Today's census: start the run from a known state instead of a warm-up
@@ -1633,17 +1668,17 @@ class Params(Block):
 
     def resolved(self) -> Params:
         """A copy with every blank capacity filled in: the default per 50,000 people 65+,
-        scaled to ``population.size``. The one place a blank capacity becomes a number; the
+        scaled to ``population.size`` (acute beds by the square-root rule, see
+        ``default_capacity``). The one place a blank capacity becomes a number; the
         scenario itself keeps it blank, so it still follows the population when the size
         changes later. Filled values are unchanged."""
         if not self.blank_capacities():
             return self
         out = self.model_copy(deep=True)
-        scale = self.population.size / 50_000
-        for block, field, per_50k, whole in CAPACITY_PER_50K:
+        for block, field, _, whole in CAPACITY_PER_50K:
             target = getattr(out, block)
             if getattr(target, field) is None:
-                value = per_50k * scale
+                value = default_capacity(block, field, self.population.size)
                 setattr(target, field, max(1, round(value)) if whole else round(value, 1))
         return out
 

@@ -44,13 +44,13 @@ def test_blank_capacities_stay_blank_and_resolve_in_one_place():
     p = sim.load_scenario("fragmented", ["population.size=10000"])
     assert p.acute.beds is None and p.care_home.beds is None
     r = p.resolved()
-    assert r.acute.beds == 59 and r.blank_capacities() == frozenset()
+    assert r.acute.beds == 67 and r.blank_capacities() == frozenset()  # square-root rule
     assert p.acute.beds is None  # resolving does not touch the scenario
     # A written config keeps the blank, so a bigger population still scales it.
     dumped = p.model_dump(mode="json")
     assert dumped["acute"]["beds"] is None
     bigger = sim.load_scenario(dumped, ["population.size=20000"])
-    assert bigger.resolved().acute.beds == 118
+    assert bigger.resolved().acute.beds == 126  # square-root rule, sim.params.default_capacity
     # The engine is the only library module that fills blanks (the report and app ask
     # Params.resolved for display).
     fillers = [f.name for f in SIM.rglob("*.py")

@@ -5,7 +5,8 @@ decision to admit is the emergency admission, whether or not a bed is free: from
 person waits in A&E (the decision-to-admit, or trolley, wait) until a bed is free (first come,
 first served), and may die while waiting, at the hazard of dying in hospital. Then they stay
 for a treatment length of stay with a long right tail (lognormal, longer with frailty). At the end of treatment they are medically
-fit and the discharge module takes over while they still occupy the bed.
+fit at the next ``acute.ready_hour`` of the day (decided on the morning ward round, ready in the
+early afternoon) and the discharge module takes over while they still occupy the bed.
 
 In ``arrivals.mode = poisson`` the same ``episode`` serves a textbook M/M/c queue (verification
 against Erlang B and C): Poisson arrivals of people with no history, the configured length of
@@ -172,7 +173,22 @@ class Hospital:
             m.die(person, "hospital")
             return
         yield env.timeout(los)
+        yield from self.until_ready_hour()
         yield from m.discharge.medically_fit(person)
+
+    def until_ready_hour(self):
+        """Treatment is over: wait for the hour of the day at which patients are ready to
+        leave (``acute.ready_hour``). Beds then free in the afternoon while A&E admits around
+        the clock, which is where most decision-to-admit waits come from."""
+        hour = self.m.p.acute.ready_hour
+        if hour is None:
+            return
+        now = self.m.env.now
+        ready = math.floor(now) + hour / 24.0
+        if ready < now:
+            ready += 1.0
+        if ready > now:
+            yield self.m.env.timeout(ready - now)
 
     def length_of_stay(self, person: Person) -> float:
         """Treatment length of stay (until medically fit), by ``acute.los_distribution``."""
