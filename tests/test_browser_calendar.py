@@ -38,13 +38,28 @@ def _cell(grid, row: int, column: str):
     return grid.locator(f'[data-testid="glide-cell-{list(COLUMN_AT).index(column) + 1}-{row}"]')
 
 
-def _type_into(page, grid, row: int, column: str, text: str) -> None:
-    """Type ``text`` into a cell of a data editor, as a planner does: click the cell, type
-    (which replaces what it held), Enter. Row 0 is the first row under the header; a click
-    on the row after the last one adds a row."""
+def _show(page, grid) -> None:
     # In the middle of the screen, clear of the page's fixed header.
     grid.evaluate("e => e.scrollIntoView({block: 'center', behavior: 'instant'})")
     page.wait_for_timeout(300)
+
+
+def _add_row(page, grid) -> None:
+    """Add an empty row with the table's own "Add row" button."""
+    _show(page, grid)
+    rows = grid.locator('[role="row"]').count()
+    grid.hover()
+    grid.get_by_role("button", name="Add row").click()
+    _settle(page)
+    page.keyboard.press("Escape")  # the new row opens its first cell for editing
+    _settle(page)
+    assert grid.locator('[role="row"]').count() == rows + 1
+
+
+def _type_into(page, grid, row: int, column: str, text: str) -> None:
+    """Type ``text`` into a cell of a data editor, as a planner does: click the cell, press
+    Enter to edit it, type, Enter. Row 0 is the first row under the header."""
+    _show(page, grid)
     box = grid.bounding_box()
     x = box["x"] + COLUMN_AT[column] * box["width"]
     y = box["y"] + ROW_HEIGHT * (row + 1) + ROW_HEIGHT / 2
@@ -56,8 +71,11 @@ def _type_into(page, grid, row: int, column: str, text: str) -> None:
         if _cell(grid, row, column).get_attribute("aria-selected") == "true" or \
                 not _cell(grid, row, column).count():
             break
-    page.keyboard.type(text, delay=50)
-    page.wait_for_timeout(300)
+    page.keyboard.press("Enter")
+    editor = page.locator("#portal .gdg-input")
+    editor.wait_for(timeout=10_000)
+    editor.fill(text)
+    page.wait_for_timeout(200)
     page.keyboard.press("Enter")
     _settle(page)
     shown = _cell(grid, row, column).inner_text()
@@ -65,8 +83,7 @@ def _type_into(page, grid, row: int, column: str, text: str) -> None:
 
 
 def _settle(page) -> None:
-    """Wait until the app has finished the rerun an edit starts (a click on the row after
-    the last one adds a row and reruns the page)."""
+    """Wait until the app has finished the rerun that each edit of a table starts."""
     page.wait_for_timeout(1000)
     page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden", timeout=30_000)
     page.wait_for_timeout(1000)
@@ -100,6 +117,7 @@ def test_a_planner_halves_the_winter_beds_and_a_bad_row_is_named(page):
     acute.scroll_into_view_if_needed()
     assert [_cell(grids.nth(1), 0, c).inner_text() for c in COLUMN_AT] == \
         ["1 Apr", "30 Nov", "0", ""], "the usual winter plan is not shown"
+    _add_row(page, acute)
     for column, text in (("from", "1 Dec"), ("to", "31 Mar"), ("percent", "50")):
         _type_into(page, acute, 0, column, text)
     saved = _saved_yaml(page)
