@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages import common, results
+from sim import readout as ro
 
 ss = st.session_state
 st.title("Report")
@@ -21,7 +22,8 @@ meta = ss.get("comparison_meta", {})
 alternatives = [n for n in cmp.results if n != cmp.baseline]
 title = cmp.baseline + ("_vs_" + "_".join(alternatives) if alternatives else "")
 st.markdown(f"The report covers the last comparison run: **{cmp.baseline}** as the baseline"
-            + (f" against **{', '.join(alternatives)}**." if alternatives else "."))
+            + (f" against **{', '.join(alternatives)}**" if alternatives else "")
+            + f", for {ro.place_text(cmp.results[cmp.baseline].params)}.")
 st.caption(results.describe_run(cmp))
 if meta.get("config") != ss.get("current_config_json"):
     st.warning("The settings on the Compare page have changed since this comparison was run; "

@@ -35,24 +35,12 @@ def _chart(chart: alt.TopLevelMixin) -> None:
     st.altair_chart(chart, width="stretch")
 
 
-def simulated_people(cmp: sim.Comparison) -> str:
-    """People aged 65+ each scenario simulates, after its population growth."""
-    sizes = {n: r.params.population.projected_size for n, r in cmp.results.items()}
-    start = next(iter(cmp.results.values())).params.population.size
-    if len(set(sizes.values())) == 1:
-        size = next(iter(sizes.values()))
-        grown = f" (grown from {start:,})" if size != start else ""
-        return f"{size:,} people aged 65+{grown}"
-    return "people aged 65+: " + ", ".join(f"{n} {s:,}" for n, s in sizes.items()) + (
-        f" (from {start:,} today)")
-
-
 def describe_run(cmp: sim.Comparison) -> str:
     res = next(iter(cmp.results.values()))
     p = res.params
     count = len(cmp.results)
     return (f"{count} scenario{'s' if count > 1 else ''} × {res.replications} replications · "
-            f"{simulated_people(cmp)} · "
+            f"{ro.simulated_people(cmp)} · "
             f"{ro.run_length(p.run.days, p.run.warmup_days)} · seed {cmp.seed}")
 
 

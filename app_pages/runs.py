@@ -4,7 +4,7 @@ Finished replications are held per exact configuration and seed in a store share
 sessions of this server, so a longer run of the same settings only adds the missing
 replications and a repeated run is read back at once. The speed of this machine (person-years
 simulated per second by one worker) is measured on every run and kept in a small file, so the
-time a run will take can be estimated before Run is pressed.
+time a run will take can be estimated before Run is pressed (robustly: see app_pages/speed.py).
 """
 
 from __future__ import annotations
@@ -23,13 +23,18 @@ import streamlit as st
 
 import sim
 from app_pages import common
+from app_pages import speed as speed_lib
 from sim.runner import Failure, comparison_from_outputs, iter_replications
 
 # Configurations whose replications are kept; each holds a few KB per replication.
 KEEP_CONFIGS = 24
-SPEED_FILE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "caresim" / "speed.json"
-# Runs shorter than this say more about start-up than about the speed of the model.
+# CARESIM_SPEED_FILE moves it (the tests' small runs must not teach a user's app their speed).
+SPEED_FILE = Path(os.environ.get("CARESIM_SPEED_FILE") or (
+    Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "caresim" / "speed.json"))
+# Runs shorter than this, or with less work than this per worker (about a second at the
+# reference speed), say more about start-up than about the speed of the model.
 MIN_SECONDS_TO_MEASURE = 2.0
+MIN_WORK_TO_MEASURE = 25_000.0
 
 
 @st.cache_resource(show_spinner=False)
@@ -57,31 +62,25 @@ def person_years(params: sim.Params) -> float:
 # --------------------------------------------------------------------------------------------
 # Speed of this machine
 # --------------------------------------------------------------------------------------------
-def speed() -> float | None:
-    """Person-years one worker simulates per second here, as last measured (None if never)."""
+def _samples() -> list[float]:
     store = _store()
     if store["speed"] is None:
-        try:
-            store["speed"] = float(json.loads(SPEED_FILE.read_text())["person_years_per_second"])
-        except (OSError, ValueError, KeyError, TypeError):
-            return None
+        store["speed"] = speed_lib.read_samples(SPEED_FILE)
     return store["speed"]
 
 
+def speed() -> speed_lib.Speed:
+    """Person-years one worker simulates per second here: learnt from the last few runs
+    (median, outliers dropped, held near the built-in reference), or the reference."""
+    return speed_lib.learnt_speed(_samples())
+
+
 def _record_speed(work: float, seconds: float, parallel: int) -> None:
-    if seconds < MIN_SECONDS_TO_MEASURE or work <= 0:
+    if seconds < MIN_SECONDS_TO_MEASURE or work / max(1, parallel) < MIN_WORK_TO_MEASURE:
         return
-    rate = work / (seconds * max(1, parallel))
-    old = speed()
-    # A shared machine is faster or slower from one run to the next: smooth the estimate.
-    rate = rate if old is None else 0.5 * old + 0.5 * rate
-    _store()["speed"] = rate
-    try:
-        SPEED_FILE.parent.mkdir(parents=True, exist_ok=True)
-        SPEED_FILE.write_text(json.dumps({"person_years_per_second": rate,
-                                          "measured": time.strftime("%Y-%m-%d %H:%M")}))
-    except OSError:  # a read-only home only loses the estimate for the next start
-        pass
+    samples = [*_samples(), speed_lib.measure(work, seconds, parallel)][-speed_lib.KEEP:]
+    _store()["speed"] = samples
+    speed_lib.write_samples(SPEED_FILE, samples)
 
 
 @dataclass(frozen=True)
@@ -90,6 +89,9 @@ class Estimate:
     total_s: float | None
     runs_left: int
     runs_total: int
+    low_s: float | None = None
+    high_s: float | None = None
+    learnt: bool = True
 
 
 def estimate(config_json: str, seed: int, replications: int) -> Estimate:
@@ -97,25 +99,37 @@ def estimate(config_json: str, seed: int, replications: int) -> Estimate:
     held = _held((config_json, seed))
     left = [(n, r) for r in range(replications) for n in scenarios
             if r not in held.get(n, {})]
-    rate = speed()
-    if rate is None or not left:
-        return Estimate(None, None if left else 0.0, len(left), replications * len(scenarios))
-    per_run = {n: person_years(p) / rate for n, p in scenarios.items()}
-    workers = common.WORKERS
-    total = sum(per_run[n] for n, _ in left) / min(workers, len(left))
+    if not left:
+        return Estimate(None, 0.0, 0, replications * len(scenarios))
+    return plan(scenarios, left, speed(), common.WORKERS, replications * len(scenarios))
+
+
+def plan(scenarios: dict[str, sim.Params], left: list[tuple[str, int]], rate: speed_lib.Speed,
+         workers: int, runs_total: int) -> Estimate:
+    """The time the replications ``left`` take at ``rate`` on ``workers`` processes."""
+    work = sum(person_years(scenarios[n]) for n, _ in left)
+    total = speed_lib.time_range(work, rate, min(workers, len(left)))
     first_round = [n for n, r in left if r == left[0][1]]
-    first = max(per_run[n] for n in first_round) * math.ceil(len(first_round) / workers)
-    return Estimate(first, max(total, first), len(left), replications * len(scenarios))
+    rounds = math.ceil(len(first_round) / workers)
+    first = max(person_years(scenarios[n]) for n in first_round) / rate.central * rounds
+    return Estimate(first, max(total.about, first), len(left), runs_total,
+                    max(total.low, first * rate.central / rate.fast),
+                    max(total.high, first * rate.central / rate.slow), rate.learnt > 0)
 
 
 def describe_estimate(est: Estimate) -> str:
     if est.runs_left == 0:
         return "Already run with these settings: the results appear at once."
     if est.total_s is None:
-        return (f"{est.runs_left} simulation runs. The time they take is measured on this "
-                "machine during the first run.")
-    return (f"{est.runs_left} simulation runs: about {fmt_duration(est.total_s)} on this "
-            f"machine, first estimates after about {fmt_duration(est.first_s)}.")
+        return f"{est.runs_left} simulation runs."
+    where = "on this machine" if est.learnt else "(a first guess until a run is measured here)"
+    span = ""
+    if est.low_s is not None and est.high_s is not None:
+        low, high = fmt_duration(est.low_s), fmt_duration(est.high_s)
+        if low != high:
+            span = f" ({low} to {high})"
+    return (f"{est.runs_left} simulation runs: about {fmt_duration(est.total_s)}{span} "
+            f"{where}, first estimates after about {fmt_duration(est.first_s)}.")
 
 
 def fmt_duration(seconds: float | None) -> str:

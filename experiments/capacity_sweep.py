@@ -26,6 +26,7 @@ points.
 from __future__ import annotations
 
 import itertools
+import math
 from typing import Any
 
 import numpy as np
@@ -46,6 +47,7 @@ from experiments.common import (
 from sim.config import field_info
 from sim import readout
 from sim.limits import check_points
+from sim.readout import fmt as F
 from sim.readout import stats as S
 
 CAPACITIES = ("acute.beds", "reablement.slots", "intermediate_care.beds",
@@ -85,6 +87,38 @@ def parse_grid(text: str) -> tuple[str, list[float | int]]:
     return name, list(dict.fromkeys(values))
 
 
+def money_tick(ax):
+    """Tick labels of a money axis in the readout's format, in £m with as many decimals as
+    the tick spacing needs (whole pounds when ticks are under £10,000 apart), one scale
+    for all."""
+
+    def label(y: float, _pos) -> str:
+        ticks = np.diff(sorted(ax.get_yticks()))
+        step = float(ticks.min()) if len(ticks) else abs(y)
+        if step >= 1e4 or step == 0:
+            dp = 0 if step >= 1e6 or step == 0 else min(2, -math.floor(math.log10(step / 1e6)))
+            scale = (1e6, "m", dp)
+        else:
+            scale = (1.0, "", 0)
+        text = F.gbp(y, scale)
+        return F.MINUS + text if round(y / scale[0], scale[2]) < 0 else text
+
+    return label
+
+
+def format_axis(ax, metric: str) -> None:
+    """A y axis in the metric's own units: money as '£11.2m' ticks, never 1.12 with a '1e8'
+    offset above the axis; other measures as plain numbers without an offset either."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    if readout.metric(metric).kind == "money":
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 5, 10]))
+        ax.yaxis.set_major_formatter(FuncFormatter(money_tick(ax)))
+    else:
+        ax.yaxis.get_major_formatter().set_useOffset(False)
+        ax.yaxis.get_major_formatter().set_scientific(False)
+
+
 def plot(summary: pd.DataFrame, keys: list[str], metrics: list[str], path) -> None:
     import matplotlib
 
@@ -102,6 +136,7 @@ def plot(summary: pd.DataFrame, keys: list[str], metrics: list[str], path) -> No
                         label=None if label is None else f"{keys[1]}={label}")
         ax.set_xlabel(keys[0])
         info = readout.metric(metric)
+        format_axis(ax, metric)
         ax.set_title(f"{info.label} ({info.unit_label})", fontsize=10)
         if len(keys) == 2:
             ax.legend(fontsize=7)
@@ -157,14 +192,10 @@ def main(argv: list[str] | None = None) -> int:
         plot(summary, keys, args.metrics, exp.folder / "sweep.png")
     folder = exp.finish(args.replications, {"grid": grid, "points": len(points)})
 
-    # dropna=False: with one replication every interval is blank, and the columns must stay.
-    wide = summary.pivot_table(index=keys, columns="metric", values=["mean", "ci_low", "ci_high"],
-                               sort=False, dropna=False)
-    wide = wide.swaplevel(0, 1, axis=1)[[(m, s) for m in args.metrics
-                                         for s in ("mean", "ci_low", "ci_high")]]
     print(f"{args.scenario}: {len(points)} points x {args.replications} replications "
-          f"(seed {exp.seed}), mean and 95% CI, totals per year")
-    print_table(wide)
+          f"(seed {exp.seed}), mean (95% CI), totals per year")
+    # The readout's formats: whole numbers and £11.0m, as on every other surface.
+    print_table(readout.tables.text_points(summary, keys, args.metrics))
     print(f"\nresults in {folder} ({exp.points_run} points run, {exp.points_reused} read "
           f"back; executor {exp.executor.describe()})")
     return exp.report_failures()

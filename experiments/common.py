@@ -298,9 +298,14 @@ class Experiment:
         return 1 if self.failures else 0
 
 
-def print_table(frame: pd.DataFrame, floatfmt: str = "{:,.3f}") -> None:
+def print_table(frame: pd.DataFrame, floatfmt: str | None = None) -> None:
+    """Print a table; a bare float gets the readout's number format (no decimals from 100
+    up) unless the caller gives ``floatfmt`` (sensitivity indices keep three decimals)."""
+    from sim.readout import fmt
+
+    formatter = floatfmt.format if floatfmt else fmt.number
     with pd.option_context("display.max_rows", 500, "display.max_columns", 50,
-                           "display.width", 200, "display.float_format", floatfmt.format):
+                           "display.width", 200, "display.float_format", formatter):
         print(frame.to_string())
 
 

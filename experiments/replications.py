@@ -41,6 +41,7 @@ from experiments.common import (
     parser,
     print_table,
 )
+from sim import readout
 from sim.readout.stats import replications_needed, t_interval
 
 DEFAULT_TARGETS = ("delayed_discharge_days=5%", "cost_total=1%", "emergency_admissions=2%")
@@ -154,9 +155,15 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"{args.scenario}: pilot of {args.pilot}, then {n} replications in all "
           f"(seed {exp.seed}, {args.level:.0%} CI)")
-    print_table(report.set_index("metric")[["target", "pilot_half_width", "needed_from_pilot",
-                                            "replications", "mean", "target_half_width",
-                                            "half_width", "met"]], "{:,.4g}")
+    shown = report.set_index("metric")[["target", "pilot_half_width", "needed_from_pilot",
+                                        "replications", "mean", "target_half_width",
+                                        "half_width", "met"]].copy()
+    # Amounts in each metric's own format (£ as £1.2m, counts with separators), not floats.
+    in_units = ["pilot_half_width", "mean", "target_half_width", "half_width"]
+    shown[in_units] = readout.tables.text_metric_summary(shown[in_units])
+    shown["target"] = [t if isinstance(t, str) else readout.format_value(m, float(t))
+                       for m, t in shown["target"].items()]
+    print_table(shown, "{:,.0f}")
     if recommended is not None:
         verdict = "met" if report["met"].all() else "not all met (see --max)"
         print(f"\nrecommended: {recommended} replications; targets {verdict}")

@@ -64,6 +64,7 @@ from experiments.common import (
     parser,
     print_table,
 )
+from sim import readout
 from sim.config import field_info, validate
 from sim.params import UncertainEffect
 
@@ -357,8 +358,10 @@ def main(argv: list[str] | None = None) -> int:
         if "morris" in tables:
             t = tables["morris"]
             print(f"\nMorris, {metric} ({len(samples['morris'])} samples): inputs by mu*")
-            print_table(t[t["metric"] == metric].set_index("factor")[
-                ["mu_star", "mu_star_conf", "sigma"]], "{:,.4g}")
+            part = t[t["metric"] == metric].set_index("factor")[
+                ["mu_star", "mu_star_conf", "sigma"]]
+            # In the metric's own units (£ as £1.2m), not a float in e-notation.
+            print_table(part.map(lambda v, m=metric: readout.format_value(m, float(v))))
         if "sobol" in tables:
             t = tables["sobol"]
             t = t[t["metric"] == metric].set_index("factor")

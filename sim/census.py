@@ -31,9 +31,11 @@ the same state.
 
 from __future__ import annotations
 
+import difflib
 import math
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy.special import ndtr, ndtri
@@ -55,6 +57,51 @@ READY_FIELDS = ("ready_to_leave_p0", "ready_to_leave_p1", "ready_to_leave_p2",
 OPEN_BIN_MEAN_EXTRA_DAYS = 14.0
 # How far past the last bin's lower edge a stay in progress is looked for (days).
 OPEN_BIN_SPAN_DAYS = 120.0
+
+
+CENSUS_FILE_HINT = ("a YAML file of the census fields (start_date, in_treatment_by_days, "
+                    "ready_to_leave_p0 to ready_to_leave_p3, in_reablement, "
+                    "in_intermediate_care, in_interim_beds, home_care_waiting, "
+                    "care_home_residents, waiting_in_ae; see docs/parameters.md)")
+
+
+def read_census_file(path: str | Path) -> dict[str, Any]:
+    """The census block held in a YAML file, for ``census=path/to/census.yaml`` on the
+    command line or in ``load_scenario`` overrides. The file holds the census fields, or one
+    ``census:`` mapping of them (a scenario file's block copied as it is). Every mistake is a
+    ConfigError naming ``census``, the file and what is allowed."""
+    from .config import _read_yaml, refuse_interpolation
+
+    text = str(path)
+    file = Path(text).expanduser()
+    if file.suffix.lower() not in (".yaml", ".yml"):
+        raise ConfigError(f"census = {text!r}: give {CENSUS_FILE_HINT}; the name must end in "
+                          ".yaml or .yml", [("census", text, "a .yaml census file")])
+    if not file.is_file():
+        raise ConfigError(f"census = {text!r}: no such file; give {CENSUS_FILE_HINT}",
+                          [("census", text, "an existing .yaml census file")])
+    try:
+        data = _read_yaml(file)
+    except ConfigError as exc:
+        raise ConfigError(f"census file {text!r}: {exc}",
+                          [("census", text, "a readable YAML census file")]) from None
+    if set(data) == {"census"}:
+        data = data["census"]
+    if not isinstance(data, dict) or not data:
+        raise ConfigError(f"census file {text!r} holds no census fields; give {CENSUS_FILE_HINT}",
+                          [("census", text, "a mapping of census fields")])
+    refuse_interpolation(data, f"census file {text!r}", "census")
+    fields = list(Census.model_fields)
+    unknown = sorted(str(k) for k in data if k not in fields)
+    if unknown:
+        close = ([f for f in fields if f.startswith(unknown[0])]
+                 or difflib.get_close_matches(unknown[0], fields, n=1))
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ConfigError(
+            f"census file {text!r}: unknown field {unknown[0]!r}{hint}; the fields are "
+            f"{', '.join(fields)}",
+            [(f"census.{unknown[0]}", data[unknown[0]], "one of " + ", ".join(fields))])
+    return data
 
 
 def warmup_days_used(p: Params) -> float:

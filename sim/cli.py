@@ -4,6 +4,7 @@
     python -m sim compare scenarios=[fragmented,integrated] replications=10
     python -m sim -m scenario=fragmented,integrated acute.beds=300,340   # a sweep
     python -m sim scenario=integrated replications=40 executor=dask      # on a Dask cluster
+    python -m sim scenario=fragmented census=today.yaml    # start from today's census
 
 Both print a summary table and write a results folder (see README). User mistakes print one
 clear message and exit with status 2, never a traceback.
@@ -25,6 +26,7 @@ from .config import (
     load_scenario,
     validate,
 )
+from .census import check_fits
 from .errors import ConfigError, ReplicationError
 
 _registered = False
@@ -53,9 +55,13 @@ def _model_overrides() -> list[str]:
 
 
 def _print_table(frame: pd.DataFrame) -> None:
+    from .readout import fmt
+
+    # Tables arrive formatted by the readout; any bare float left gets its one number
+    # format (no decimals from 100 up), never three decimals on a cost.
     with pd.option_context("display.max_rows", 200, "display.width", 160,
                            "display.max_columns", None, "display.max_colwidth", 80,
-                           "display.float_format", "{:,.3f}".format):
+                           "display.float_format", fmt.number):
         print(frame.to_string())
 
 
@@ -65,9 +71,15 @@ def _print_readout(cmp) -> None:
     each partner net of the pooled budget, fixed and variable, year by year)."""
     from . import readout
 
+    from .census import start_note, warmup_days_used
+
     p = cmp.results[cmp.baseline].params
-    print(f"{readout.run_length(p.run.days, p.run.warmup_days)}; money in "
+    # A run started from a census has no warm-up, whatever run.warmup_days says.
+    warmup = warmup_days_used(p)
+    print(f"{readout.run_length(p.run.days, warmup if warmup else None)}; money in "
           f"{readout.money.price_year(cmp)} prices")
+    if p.census is not None:
+        print(start_note(p))
     for w in readout.warnings(cmp):
         print(f"WARNING: {w.text}")
     _print_table(readout.tables.text_summary(cmp.results))
@@ -153,8 +165,17 @@ def _reuse_finished(cfg: DictConfig, params) -> bool:
                           replications)
     if done is None:
         return False
+    from .readout import run_length, stats, tables
+
     summary = pd.read_csv(done / "summary.csv", index_col="metric")
-    _print_table(summary)
+    # summary.csv holds totals over the results period; every surface shows them per year.
+    for col in ("mean", "std", "ci_low", "ci_high"):
+        if col in summary.columns:
+            summary[col] = [stats.annualise(float(v), str(m), params.run.days)
+                            for m, v in summary[col].items()]
+    print(run_length(params.run.days, params.run.warmup_days)
+          + "; mean, standard deviation and 95% CI of replications")
+    _print_table(tables.text_metric_summary(summary))
     print(f"\nalready finished in {done} (same config hash, seed and replications); "
           "not run again. Pass resume=false to run it anyway.")
     return True
@@ -179,6 +200,8 @@ def run_main(cfg: DictConfig) -> None:
         if cfg.get("area"):  # a local area: the scenario and overrides apply on top of it
             params = load_scenario(choice or "fragmented", overrides=_model_overrides(),
                                    area=str(cfg.area))
+        # A census that does not fit its capacities is refused before any run starts.
+        check_fits(params)
         replications, seed, workers = _counts(cfg)
         if _reuse_finished(cfg, params):
             return
@@ -220,6 +243,8 @@ def compare_main(cfg: DictConfig) -> None:
         area = str(cfg.area) if cfg.get("area") else None
         scenarios = {name: load_scenario(name, overrides=overrides, area=area)
                      for name in names}
+        for params in scenarios.values():
+            check_fits(params)
         replications, seed, workers = _counts(cfg)
         _check_writable(Path(cfg.output_dir))
         executor = _executor(cfg)

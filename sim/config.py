@@ -113,7 +113,16 @@ def load_scenario(
 
 
 def validate(data: Mapping[str, Any], label: str = "scenario") -> Params:
-    """Validate a nested dict into Params, turning pydantic errors into one ConfigError."""
+    """Validate a nested dict into Params, turning pydantic errors into one ConfigError.
+
+    ``census`` may name a YAML file of the census (``census=today.yaml`` on the command
+    line): the file's fields become the census block."""
+    census = data.get("census") if isinstance(data, Mapping) else None
+    if isinstance(census, str | Path):
+        from .census import read_census_file
+
+        data = {**data, "census": read_census_file(census)}
+        label = f"{label} with census file {str(census)!r}"
     try:
         return Params.model_validate(data)
     except ValidationError as exc:

@@ -622,11 +622,11 @@ class Acute(Block):
         evidence="strong",
     )
     los_median_days_fit: float = param(
-        2.85, unit="days", ge=0.1, le=100,
+        2.3, unit="days", ge=0.1, le=100,
         description="Median treatment length of stay (until medically fit), fit person. "
         "Frailty multiplies it.",
-        source=f"calibrated to {CSV}: los_older_mean and los_long_stay_share, and to "
-        "evidence/calibration_targets.csv acute_occupancy (about 89% with the default beds; "
+        source=f"calibrated to {CSV}: los_older_mean and los_long_stay_share, and to the "
+        "published bed occupancy of the validation targets (about 89% with the default beds; "
         "closer to the published 94% the model's winter tips into gridlock, because it lacks "
         "the flex English trusts use in winter such as postponed elective work)",
         evidence="moderate",
@@ -637,7 +637,7 @@ class Acute(Block):
         source="Hospital Episode Statistics by frailty (approximate)", evidence="moderate",
     )
     los_sigma: float = param(
-        1.0, unit="log-scale standard deviation", ge=0.05, le=3,
+        1.2, unit="log-scale standard deviation", ge=0.05, le=3,
         description="Spread of the lognormal treatment length of stay (the long right tail).",
         source=f"calibrated to {CSV}: los_long_stay_share (5% over 21 days use 40% of days)",
         evidence="moderate",
@@ -1631,6 +1631,18 @@ class Census(Block):
             sum(getattr(self, f"ready_to_leave_p{k}")) for k in range(4))
 
 
+# --------------------------------------------------------------------------------------------
+# Which place a scenario describes: set by a local area file, blank for the national defaults
+# --------------------------------------------------------------------------------------------
+class Place(Block):
+    """A local area's name and where its figures come from, carried so that every surface
+    (the board report first) can say whose system it shows. It changes no result."""
+
+    name: str = Field(..., min_length=1, max_length=64, description="Short name of the area.")
+    description: str = Field("", max_length=500, description="Which place, which year.")
+    sources: str = Field("", max_length=500, description="Where the area's figures come from.")
+
+
 class Params(Block):
     """A complete scenario: every parameter of the model."""
 
@@ -1660,6 +1672,13 @@ class Params(Block):
         "warm-up and results are dated from census.start_date.",
         json_schema_extra={"unit": "census block (fields in sim.params.Census)",
                            "source": "the area's own daily census", "evidence": "strong"})
+
+    place: Place | None = Field(
+        None, description="The local area this scenario describes (its name, description and "
+        "the sources of its figures), set when it is loaded from an area file (sim.area). "
+        "Blank: the model's national defaults scaled to population.size. Changes no result.",
+        json_schema_extra={"unit": "area label (name, description, sources)",
+                           "source": "the area file (docs/area.md)", "evidence": "strong"})
 
     def blank_capacities(self) -> frozenset[str]:
         """Capacities left blank (``block.field``): they follow ``population.size``."""

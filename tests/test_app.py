@@ -25,7 +25,7 @@ if str(ROOT) not in sys.path:
 import sim  # noqa: E402
 from app_pages import common, widgets  # noqa: E402
 from sim import readout as ro  # noqa: E402
-from sim.params import default_capacity, iter_fields  # noqa: E402
+from sim.params import iter_fields  # noqa: E402
 
 APP = str(ROOT / "app.py")
 FRAG, INTEG = ro.catalogue.scenario_title("fragmented"), ro.catalogue.scenario_title("integrated")
@@ -111,12 +111,13 @@ def test_widgets_change_the_configuration_that_is_run():
     assert cfg["integrated"]["levers"]["pooled_budget_share"] == pytest.approx(0.2)
     assert cfg["fragmented"]["population"]["size"] == 3000
     assert cfg["integrated"]["run"]["days"] == round(0.5 * 365)
-    # Capacities left empty follow the population (acute beds by the square-root rule: 24 for
-    # 3,000 people aged 65+).
+    # Capacities left empty follow the population (acute beds by the square-root rule).
     # They stay blank in the configuration and are resolved for the run.
+    per_50k = widgets.CAPACITIES["acute.beds"][0]
     assert cfg["fragmented"]["acute"]["beds"] is None
     resolved = sim.Params.model_validate(cfg["fragmented"]).resolved()
     assert resolved.acute.beds == max(1, round(default_capacity("acute", "beds", 3000)))
+    assert per_50k == 295
     # The summary of what the alternative changes lists the edited capacity.
     # by the planner's name of the setting, not the parameter's identifier.
     changes = [t.value for t in at.table if t.value.index.name == "Setting"]
@@ -290,8 +291,7 @@ def test_saved_yaml_loads_back_to_the_same_scenario(tmp_path):
     assert sim.load_scenario(path) == params
     # Capacities left empty still follow the population when it changes.
     bigger = sim.load_scenario(path, ["population.size=40000"])
-    assert bigger.resolved().acute.beds == round(default_capacity("acute", "beds", 40_000))
-    assert bigger.resolved().acute.beds > params.resolved().acute.beds
+    assert bigger.resolved().acute.beds == round(default_capacity("acute", "beds", 2 * params.population.size))
     assert bigger.resolved().reablement.slots == 2 * params.resolved().reablement.slots
 
 

@@ -127,3 +127,90 @@ def test_census_start_agrees_with_a_run_warmed_up_to_the_same_state():
             # The check has power: a cold start is far from the warmed-up ward. (Its delayed
             # census is not a contrast: the starting home-care backlog fills it in weeks.)
             assert abs(a.mean() - cold[:, j].mean()) > 1.5 * gap, (key, cold[:, j].mean())
+
+
+# ------------------------------------------------------------------------------------------
+# A census file given on the command line or as an override: census=path/to/census.yaml
+# ------------------------------------------------------------------------------------------
+CENSUS_YAML = """\
+start_date: 2026-11-27
+in_treatment_by_days: [8, 6, 5, 4, 2, 3]
+ready_to_leave_p1: [0, 1, 2, 2, 1, 0]
+home_care_waiting: 7
+waiting_in_ae: 2
+"""
+
+
+def _write(tmp_path, text, name="census.yaml"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_census_file_sets_the_census_block(tmp_path):
+    plain = _write(tmp_path, CENSUS_YAML)
+    wrapped = _write(tmp_path, "census:\n" + "".join(f"  {line}\n" for line in
+                                                     CENSUS_YAML.splitlines()), "block.yml")
+    want = Census(start_date="2026-11-27", in_treatment_by_days=[8, 6, 5, 4, 2, 3],
+                  ready_to_leave_p1=[0, 1, 2, 2, 1, 0], home_care_waiting=7, waiting_in_ae=2)
+    for path in (plain, wrapped):
+        p = _params(f"census={path}")
+        assert p.census == want
+        # The start date dates the run, as a census written into a scenario does.
+        assert p.run.start_weekday == 4
+        assert p == _params().model_copy(update={"census": want}).model_validate(
+            {**_params().model_dump(mode="json"), "census": want.model_dump(mode="json")})
+    # census=null still removes it.
+    assert _params(f"census={plain}", "census=null").census is None
+
+
+@pytest.mark.parametrize("text, name, field, words", [
+    (None, "missing.yaml", "census", "no such file"),
+    (CENSUS_YAML, "census.txt", "census", ".yaml or .yml"),
+    ("in_treatment: [1, 2]\n", "c.yaml", "census.in_treatment", "did you mean 'in_treatment_by_days'"),
+    ("waiting_in_ae: -4\n", "c.yaml", "census.waiting_in_ae", "greater than or equal to 0"),
+    ("in_treatment_by_days: [1, 2]\n", "c.yaml", "census.in_treatment_by_days", "6 items"),
+    ("waiting_in_ae: [1\n", "c.yaml", "census", "not valid YAML"),
+    ("- 1\n- 2\n", "c.yaml", "census", "mapping"),
+    ("", "c.yaml", "census", "holds no census fields"),
+    ("start_date: ${oc.env:HOME}\n", "c.yaml", "census", "interpolation"),
+])
+def test_bad_census_file_is_a_clear_error(tmp_path, text, name, field, words):
+    path = tmp_path / name if text is None else _write(tmp_path, text, name)
+    with pytest.raises(ConfigError) as exc:
+        _params(f"census={path}")
+    message = str(exc.value)
+    assert words in message, message
+    assert str(path) in message or path.name in message, message
+    assert any(p[0] == field or p[0].startswith(field + ".") for p in exc.value.problems), \
+        exc.value.problems
+
+
+def test_command_line_takes_a_census_file(tmp_path):
+    import re
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    path = _write(tmp_path, CENSUS_YAML)
+
+    def cli(*args):
+        return subprocess.run([sys.executable, "-m", "sim", "scenario=fragmented",
+                               "population.size=3000", "run.days=10", "replications=1",
+                               f"output_dir={tmp_path / 'out'}", *args], cwd=root,
+                              capture_output=True, text=True, timeout=180, check=False)
+
+    # 34 people in acute beds do not fit the beds scaled to 3,000 people: refused before any
+    # run starts, naming the census and the beds.
+    small = cli(f"census={path}")
+    assert small.returncode == 2 and "Traceback" not in small.stderr
+    assert "census.in_treatment_by_days" in small.stderr
+    assert re.search(r"more people than acute.beds = \d+", small.stderr), small.stderr
+    ok = cli(f"census={path}", "acute.beds=60")
+    assert ok.returncode == 0, ok.stderr
+    assert "Started from the census of 27 November 2026 with no warm-up" in ok.stdout
+    assert "results over 10 days;" in ok.stdout  # no warm-up is claimed
+    bad = cli(f"census={tmp_path / 'nope.yaml'}")
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+    assert "census" in bad.stderr and "no such file" in bad.stderr

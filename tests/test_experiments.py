@@ -234,6 +234,12 @@ def test_hydra_multirun_with_joblib_launcher_collects_and_resumes(tmp_path):
     second = _py(*base, "acute.beds=85,95,105")
     assert second.returncode == 0, second.stderr
     assert second.stdout.count("already finished") == 2
+    # A point read back prints its summary as the readout states it: pounds as £42.3m.
+    import re
+
+    costs = [line for line in second.stdout.splitlines() if line.startswith("cost_total")]
+    assert costs and all(re.search(r"£\d+(\.\d)?m", line) for line in costs), costs
+    assert not re.search(r"\d{5,}\.\d", second.stdout), second.stdout
     table = collect_sweep(tmp_path)
     assert len(table) == 3 * 2
     assert sorted(table["acute.beds"].unique()) == [85, 95, 105]
@@ -365,3 +371,46 @@ def test_warmup_script_on_the_mmc_queue(tmp_path):
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     assert manifest["recommended_warmup_days"] == row["warmup_days"]
     assert "run.warmup_days=0" in manifest["spec"]["overrides"]
+
+
+# ------------------------------------------------------------------------------------------
+# Pounds as people read them: whole pounds, £k or £m, never floats or an axis offset
+# ------------------------------------------------------------------------------------------
+def test_sweep_prints_pounds_in_the_readout_format(tmp_path, capsys):
+    import re
+
+    from experiments import capacity_sweep
+
+    args = ["--scenario", "fragmented", "--grid", "acute.beds=30,40", "-r", "2",
+            "--no-progress", "--no-plot", "--out", str(tmp_path), "population.size=2000",
+            "run.days=30", "run.warmup_days=10", "--metrics", "cost_total",
+            "delayed_discharge_days"]
+    assert capacity_sweep.main(args) == 0
+    out = capsys.readouterr().out
+    table = out.split("totals per year", 1)[1].split("results in", 1)[0]
+    assert re.search(r"£\d[\d,.]*[km]? \(£\d[\d,.]*[km]? to £\d[\d,.]*[km]?\)", table), table
+    assert not re.search(r"\d\.\d{3}\b", table), table  # no float with three decimals
+    assert not re.search(r"\d{7,}", table.replace(",", "")), table  # no unformatted pounds
+
+
+@pytest.mark.parametrize("low, high", [(1.116e8, 1.121e8), (9.2e6, 9.25e6), (4.0e5, 9.0e5),
+                                       (11_200, 11_900)])
+def test_sweep_money_axis_has_pound_ticks_and_no_offset(low, high):
+    import re
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from experiments.capacity_sweep import format_axis
+
+    fig, ax = plt.subplots()
+    ax.plot([0, 1, 2], [low, (low + high) / 2, high])
+    format_axis(ax, "cost_total")
+    fig.canvas.draw()
+    labels = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
+    plt.close(fig)
+    assert ax.yaxis.get_offset_text().get_text() == ""
+    assert labels and all(re.fullmatch(r"−?£\d[\d,]*(\.\d{1,2})?[km]?", t) for t in labels), labels
+    assert len(set(labels)) == len(labels), labels  # one scale that tells the ticks apart

@@ -22,7 +22,7 @@ from sim.errors import ConfigError
 from sim.params import iter_fields
 
 TINY = {"population.size": (20, 300), "run.days": (1, 30), "run.warmup_days": (0, 10)}
-SKIP = {"name", "description", "run.max_boarding_queue", "census", *TINY}
+SKIP = {"name", "description", "place", "run.max_boarding_queue", "census", *TINY}
 
 
 def _bounds(info):

@@ -305,3 +305,16 @@ def test_cash_capacity_and_partner_net_agree_on_app_report_and_command_line(
         row = next(r for r in out.splitlines() if r.startswith(label + " ")
                    and frame.at[label, "Net cash change"] in r)
         assert frame.at[label, "Capacity released (valued, not cash)"] in row
+
+
+def test_simulated_population_and_place_are_stated_once():
+    start = sim.load_scenario("fragmented", ["population.size=10000"])
+    grown = sim.load_scenario("demand_growth_10y", ["population.size=10000"])
+    assert ro.simulated_population(start) == 10_000
+    # Ten years of growth: the growth scenario simulates about a fifth more people.
+    assert 11_500 < ro.simulated_population(grown) < 12_500
+    assert ro.place_text(start) == "national defaults scaled to 10,000 people aged 65+"
+    area = sim.load_area(sim.area.EXAMPLE)
+    text = ro.place_text(area)
+    assert text.startswith("the local area example_area (Example place")
+    assert "with figures from ONS Census 2021" in text

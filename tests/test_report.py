@@ -183,6 +183,8 @@ def expected_value(cmp, source: str) -> float | None:
         t = table.set_index(["scenario", "row_key"])
         col = {"net_low": "net_low", "net_high": "net_high"}.get(field, field)
         return float(t.loc[(scenario, row), col])
+    if kind == "people":
+        return float(readout.simulated_population(cmp.results[rest[0]].params))
     if kind == "meta":
         return None
     raise AssertionError(f"unknown source {source}")
@@ -495,3 +497,51 @@ def test_numbers_are_formatted_for_people():
     assert F.pct(0.2, signed=True) == "+20%" and F.points(0.157) == "15.7"
     assert F.plain_value(True) == "on" and F.plain_value(0.5, "share") == "50%"
     assert F.plain_value(50_000, "people") == "50,000"
+
+
+# ------------------------------------------------------------------------------------------
+# Whose system, and how many people each scenario simulated
+# ------------------------------------------------------------------------------------------
+TINY = ["population.size=2000", "run.days=30", "run.warmup_days=10", "acute.beds=40"]
+
+
+def test_national_baseline_says_defaults_scaled(page):
+    lead = squash(page.text["summary"])
+    assert "national defaults scaled to 4,000 people aged 65+" in lead
+    assert "local area" not in lead
+
+
+def test_growth_scenario_shows_the_people_it_simulated():
+    grown = sim.load_scenario("fragmented", overrides=[*TINY, "population.projection_years=10"])
+    cmp = sim.compare({"fragmented": sim.load_scenario("fragmented", overrides=TINY),
+                       "grown": grown}, replications=2, seed=3)
+    size = readout.simulated_population(grown)
+    assert size > 2000 * 1.15  # ten years of growth: the run simulates more than it starts with
+    page = Page.parse(board.render_html(cmp))
+    lead = squash(page.text["summary"])
+    assert f"fragmented 2,000; grown {size:,} people aged 65+" in lead
+    people = {n["source"]: n["text"] for n in page.nums if n["source"].startswith("people:")}
+    assert people == {"people:fragmented": "2,000", "people:grown": f"{size:,}"}
+    # The Population and capacity table has one simulated population per column.
+    table = squash(page.text["assumptions"])
+    assert f"People aged 65+ simulated (after growth) 2,000 {size:,}" in table
+    assert f"fragmented: 2,000; grown: {size:,}" in table  # run settings
+    assert page.data["run"]["population_simulated"] == {"fragmented": 2000, "grown": size}
+
+
+def test_local_area_baseline_is_named_with_its_sources():
+    area = sim.area.EXAMPLE
+    over = [*TINY, "census=null"]
+    cmp = sim.compare({"mine": sim.load_area(area, overrides=over),
+                       "integrated": sim.load_scenario("integrated", overrides=over, area=area)},
+                      replications=2, seed=3)
+    place = cmp.results["mine"].params.place
+    assert place is not None and place.name == "example_area" and "ONS" in place.sources
+    page = Page.parse(board.render_html(cmp))
+    lead = squash(page.text["summary"])
+    assert "for the local area example_area, with figures from ONS Census 2021" in lead
+    assert "national defaults" not in lead
+    # The full description and sources are under Assumptions.
+    assert squash(place.sources) in squash(page.text["assumptions"])
+    assert squash(place.description.rstrip(".")) in squash(page.text["assumptions"])
+    assert page.data["run"]["place"].startswith("the local area example_area")

@@ -26,6 +26,9 @@ def to_scenario(data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     notes: list[str] = []
     about = data["area"]
     out: dict[str, Any] = {"name": about["name"], "description": about["description"]}
+    # Carried to the results so a report can name the area and the source of its figures.
+    out["place"] = {"name": about["name"], "description": about.get("description") or "",
+                    "sources": about.get("sources") or ""}
     out["population"] = population_block(data["population"], notes)
     out.update(beds_blocks(data["beds"], data["beds_calendar"], notes))
     out.update(capacity_blocks(data["capacity"], notes))

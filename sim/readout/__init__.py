@@ -43,14 +43,25 @@ from .tables import (
     sweep_table,
 )
 from .verdict import VERDICTS, Warning, gridlock, verdict as verdict_of, warnings
-from .words import Headline, estimate, format_difference, format_value, headline, run_length
+from .words import (
+    Headline,
+    estimate,
+    format_difference,
+    format_value,
+    headline,
+    place_text,
+    run_length,
+    simulated_people,
+    simulated_population,
+)
 
 __all__ = [
     "BOARD_HEADLINES", "CATALOGUE", "FLOW", "HEAVY_TAILED", "Headline", "KEY_METRICS", "Metric",
     "PAYER", "PAYERS", "Payer", "VERDICTS", "Warning", "catalogue", "cost_by_service_table",
     "daily_bands", "delays_by_reason_table", "difference_table", "differences", "estimate",
-    "flow_table", "fmt", "money", "format_difference", "format_value", "gridlock", "headline",
-    "headlines", "is_total", "metric", "nominal_date", "payer_table", "per_year_factor",
-    "run_length", "service_name", "stats", "summary_table", "sweep_table", "tables", "verdict",
+    "flow_table", "fmt", "format_difference", "format_value", "gridlock", "headline",
+    "headlines", "is_total", "metric", "money", "nominal_date", "payer_table",
+    "per_year_factor", "place_text", "run_length", "service_name", "simulated_people",
+    "simulated_population", "stats", "summary_table", "sweep_table", "tables", "verdict",
     "verdict_of", "warnings", "words",
 ]

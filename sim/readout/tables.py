@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from . import fmt
 from . import stats as S
 from .catalogue import FLOW, KEY_METRICS, PAYERS, TOTAL_ROW, metric, service_name
 from .verdict import gridlock, gridlocked
@@ -193,7 +194,7 @@ def sweep_table(cmp: Comparison, values: dict[str, float],
 __all__ = ["DIFF_COLUMNS", "cost_by_service_table", "daily_bands", "delays_by_reason_table",
            "difference_table", "flow_table", "headlines", "heavy_tailed_present",
            "nominal_date", "payer_table", "summary_table", "sweep_table", "text_differences",
-           "text_summary"]
+           "text_metric_summary", "text_points", "text_summary"]
 
 
 def heavy_tailed_present(cmp: Comparison) -> list[str]:
@@ -258,3 +259,69 @@ def text_differences(cmp: Comparison, metrics: Iterable[str] | None = None) -> p
         "relative": [pct(r, signed=True) for r in t["relative"]],
         "verdict": [VERDICTS[v] for v in t["verdict"]],
     }).set_index(["scenario", "metric"])
+
+
+def text_points(summary: pd.DataFrame, keys: list[str], metrics: Iterable[str]) -> pd.DataFrame:
+    """A grid of points (a capacity sweep) as text: one row per point, one column per metric,
+    each cell the mean and 95% CI at the metric's own precision (money as £11.0m, never a
+    float with decimals). ``summary`` is the tidy output of
+    :func:`sim.readout.stats.group_summary` (``keys``, metric, mean, ci_low, ci_high)."""
+    metrics = list(metrics)
+    scales = {m: _money_column_scale(summary[summary["metric"] == m]) for m in metrics
+              if metric(m).kind == "money"}
+    rows: dict[tuple, dict[str, str]] = {}
+    for _, r in summary.iterrows():
+        m = r["metric"]
+        if m not in metrics:
+            continue
+        point = tuple(r[k] for k in keys)
+        mean, low, high = float(r["mean"]), float(r["ci_low"]), float(r["ci_high"])
+        if m in scales:
+            def gbp(x: float, scale=scales[m]) -> str:
+                minus = fmt.MINUS if round(x / scale[0], scale[2]) < 0 else ""
+                return minus + fmt.gbp(x, scale)
+
+            cell = gbp(mean) if fmt.missing(low) or fmt.missing(high) else (
+                f"{gbp(mean)} ({gbp(low)} to {gbp(high)})")
+        else:
+            cell = _cell(m, mean, low, high)
+        rows.setdefault(point, {})[m] = cell
+    index = pd.MultiIndex.from_tuples(list(rows), names=keys) if len(keys) > 1 else \
+        pd.Index([p[0] for p in rows], name=keys[0])
+    out = pd.DataFrame(list(rows.values()), index=index)
+    return out[[m for m in metrics if m in out.columns]]
+
+
+def _money_column_scale(part: pd.DataFrame) -> tuple[float, str, int]:
+    """One money scale for a column of sweep points: the readout's scale for its size, with
+    up to two more decimals when that is what tells the points and their intervals apart
+    (£111.6m to £112.1m rather than £112m to £112m)."""
+    values = [float(v) for c in ("mean", "ci_low", "ci_high") for v in part[c]
+              if not fmt.missing(float(v))]
+    div, suffix, dp = fmt.money_scale(values)
+    means = sorted(float(v) for v in part["mean"] if not fmt.missing(float(v)))
+    gaps = [b - a for a, b in zip(means, means[1:])]
+    gaps += [float(h) - float(m) for m, h in zip(part["mean"], part["ci_high"])]
+    gaps = [g for g in gaps if g > 0 and math.isfinite(g)]
+    if gaps and div > 1:
+        dp = max(dp, min(2, math.ceil(-math.log10(min(gaps) / div))))
+    return div, suffix, dp
+
+
+def text_metric_summary(summary: pd.DataFrame) -> pd.DataFrame:
+    """A per-metric summary (rows: metrics; columns such as mean, std, ci_low, ci_high, n) as
+    text in each metric's own format: ``n`` as a whole number, everything else as the metric
+    is shown on every surface."""
+    from .words import format_value
+
+    def cell(m: str, col: str, v) -> str:
+        try:
+            x = float(v)
+        except (TypeError, ValueError):
+            return str(v)
+        if col == "n":
+            return fmt.integer(x)
+        return format_value(m, x)
+
+    return pd.DataFrame({col: [cell(str(m), col, v) for m, v in summary[col].items()]
+                         for col in summary.columns}, index=summary.index)

@@ -152,5 +152,38 @@ def run_length(days: float, warmup: float | None = None) -> str:
     return text + "; totals shown per year"
 
 
+def simulated_population(params) -> int:
+    """People aged 65+ a run simulates: today's size grown over the projection years. The one
+    figure every surface states (a growth scenario simulates more people than it starts with)."""
+    return int(params.population.projected_size)
+
+
+def simulated_people(cmp) -> str:
+    """People aged 65+ each scenario of a comparison simulates, after its population growth."""
+    results = cmp.results if hasattr(cmp, "results") else cmp
+    sizes = {n: simulated_population(r.params) for n, r in results.items()}
+    start = next(iter(results.values())).params.population.size
+    if len(set(sizes.values())) == 1:
+        size = next(iter(sizes.values()))
+        grown = f" (grown from {start:,})" if size != start else ""
+        return f"{size:,} people aged 65+{grown}"
+    return "people aged 65+: " + ", ".join(f"{n} {s:,}" for n, s in sizes.items()) + (
+        f" (from {start:,} today)")
+
+
+def place_text(params) -> str:
+    """Whose system a scenario shows: the local area and the source of its figures, or the
+    national defaults scaled to its population."""
+    place = getattr(params, "place", None)
+    if place is None:
+        return (f"national defaults scaled to {params.population.size:,} people aged 65+")
+    text = f"the local area {place.name}"
+    if place.description:
+        text += f" ({place.description.rstrip('.')})"
+    if place.sources:
+        text += f", with figures from {place.sources.rstrip('.')}"
+    return text
+
+
 __all__ = ["Headline", "estimate", "format_difference", "format_value", "headline",
-           "magnitude", "run_length"]
+           "magnitude", "place_text", "run_length", "simulated_people", "simulated_population"]

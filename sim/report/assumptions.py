@@ -8,6 +8,7 @@ from typing import Any
 
 from ..params import iter_fields
 from ..readout import fmt as F
+from ..readout.words import simulated_population
 from ..validation import backcast_text, status_from_table
 from .data import (
     Ctx,
@@ -80,6 +81,9 @@ def assumptions_section(ctx: Ctx, changed: list[Setting], extra: list[Setting],
         info = next((i for p, i, _a in iter_fields() if p == path), None)
         unit = schema_extra(info).get("unit", "") if info else ""
         rows.append([label, *[F.plain_value(v, unit) for v in vals]])
+        if path == "population.size":
+            rows.append(["People aged 65+ simulated (after growth)",
+                         *[F.integer(simulated_population(ctx.params[n])) for n in names]])
     blocks.append(Table(["Setting", *names], rows, align=["l"] + ["r"] * len(names),
                         widths=[4.0] + [1.2] * len(names),
                         caption="As simulated (capacities left blank in a scenario file are "
@@ -216,7 +220,10 @@ def run_settings_blocks(ctx: Ctx) -> list[Any]:
         return "; ".join(f"{n}: {f(v)}" for n, v in d.items())
 
     rows.append(["Scenarios", ", ".join(info["scenarios"]) + f" (baseline {info['baseline']})"])
+    rows.append(["Place (baseline)", info["place"]])
     rows.append(["People aged 65+ at the start", per(info["population_size"], F.integer)])
+    rows.append(["People aged 65+ simulated (after growth)",
+                 per(info["population_simulated"], F.integer)])
     rows.append(["Results period", per(info["results_days"], lambda v: f"{F.number(v, 0)} days")])
     rows.append(["Warm-up (not counted)", per(info["warmup_days"],
                                               lambda v: f"{F.number(v, 0)} days")])

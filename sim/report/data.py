@@ -24,6 +24,7 @@ from ..readout import catalogue as CAT
 from ..readout import fmt as F
 from ..readout import stats as S
 from ..readout.verdict import gridlocked
+from ..readout.words import place_text, simulated_population
 from ..results_io import code_version, config_hash
 from .model import Num, Rich
 
@@ -221,7 +222,7 @@ class Setting:
 def all_settings(ctx: Ctx) -> list[Setting]:
     out = []
     for path, info, _ann in iter_fields():
-        if path in ("name", "description"):
+        if path in ("name", "description", "place"):
             continue
         try:
             values = {n: get_param(p, path) for n, p in ctx.params.items()}
@@ -404,7 +405,10 @@ def run_info(ctx: Ctx) -> dict[str, Any]:
     info = {
         "scenarios": list(cmp.results), "baseline": ctx.base, "seed": cmp.seed,
         "replications": ctx.replications(),
+        "place": place_text(ctx.bp),
         "population_size": {n: r.params.population.size for n, r in cmp.results.items()},
+        "population_simulated": {n: simulated_population(r.params)
+                                 for n, r in cmp.results.items()},
         "results_days": {n: r.params.run.days for n, r in cmp.results.items()},
         "warmup_days": {n: r.params.run.warmup_days for n, r in cmp.results.items()},
         "config_hash": {n: config_hash(r.params) for n, r in cmp.results.items()},

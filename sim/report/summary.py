@@ -10,6 +10,7 @@ from ..readout import fmt as F
 from ..readout.catalogue import BOARD_HEADLINES, Metric, metric
 from ..readout.money import price_year
 from ..readout.verdict import VERDICTS, verdict, warnings
+from ..readout.words import simulated_population
 from .data import Ctx, Setting, doc, effect_label, outside_targets
 from .model import Bullets, Heading, Num, Para, Rich, Section, Strong, rich
 
@@ -169,11 +170,7 @@ def summary_section(ctx: Ctx, changed: list[Setting], extra: list[Setting],
         d = cmp.results[name].params.description.strip().rstrip(".")
         role = " (the baseline)" if name == ctx.base else ""
         descr.append(rich(Strong(name), role, ": " + d + "." if d else "."))
-    pop: Rich
-    if ctx.same("population.size"):
-        pop = ("a place with ", ctx.param_num(ctx.base, "population.size"), " people aged 65+")
-    else:
-        pop = ("places of the sizes listed under Assumptions",)
+    place, pop = place_and_people(ctx)
     if ctx.same("run.days") and ctx.same("run.warmup_days"):
         length = ("a results period of ", ctx.param_num(ctx.base, "run.days"),
                   " days after a warm-up of ", ctx.param_num(ctx.base, "run.warmup_days"),
@@ -183,7 +180,7 @@ def summary_section(ctx: Ctx, changed: list[Setting], extra: list[Setting],
     seed = Num(str(cmp.seed), float(cmp.seed), "run:seed")
     blocks.append(Para(rich(
         "This report compares ", _names(ctx.alts), " with ", Strong(ctx.base),
-        ", the baseline. Each was simulated for ", pop, ", over ", length, ", ", rep_n,
+        ", the baseline, ", place, ". Each was simulated", pop, " over ", length, ", ", rep_n,
         " times with the same random numbers (seed ", seed, "), so each difference below is "
         "taken replication by replication. Totals are shown per year, whatever the length "
         "of the run, and money in ", Num(price_year(cmp), math.nan, "meta:price_year"),
@@ -223,6 +220,60 @@ def summary_section(ctx: Ctx, changed: list[Setting], extra: list[Setting],
         "past a 100% fall is cut at 100%, since none of these measures can fall below zero."),
         "note"))
     return Section("summary", "Summary", blocks), headline_data
+
+
+def _first_sources(sources: str, limit: int = 110) -> str:
+    """The sources of an area's figures, cut at a separator to fit one line of page 1."""
+    text = sources.strip().rstrip(".")
+    if not text:
+        return "the area file (no sources given)"
+    if len(text) <= limit:
+        return text
+    parts = [p.strip() for p in text.replace(";", ",").split(",") if p.strip()]
+    kept: list[str] = []
+    for part in parts:
+        if kept and len("; ".join([*kept, part])) > limit:
+            break
+        kept.append(part)
+    head = "; ".join(kept)
+    if len(head) > limit:
+        head = head[:limit].rsplit(" ", 1)[0]
+    return head + "; and others listed under Assumptions"
+
+
+def place_and_people(ctx: Ctx) -> tuple[Rich, Rich]:
+    """Whose system the baseline is (a local area and the source of its figures, or the
+    national defaults scaled to its population), and the people each scenario simulated: a
+    growth scenario simulates more people than it starts with."""
+    bp = ctx.bp
+    start = ctx.param_num(ctx.base, "population.size")
+    area = bp.place
+    place: Rich
+    if area is None:
+        place = ("set up from the model\u2019s national defaults scaled to ", start,
+                 " people aged 65+")
+    else:
+        # The description and the full list of sources are under Assumptions: page 1 must
+        # stay one page, so it names the area and the first of its sources.
+        place = ("for the local area ", Strong(area.name), ", with figures from "
+                 + _first_sources(area.sources))
+    sizes = {n: simulated_population(r.params) for n, r in ctx.cmp.results.items()}
+
+    def num(name: str) -> Num:
+        return Num(f"{sizes[name]:,}", float(sizes[name]), f"people:{name}")
+
+    pop: Rich
+    if len(set(sizes.values())) > 1:
+        pop = (" for its own population after growth (",
+               *[x for i, n in enumerate(sizes)
+                 for x in (("; " if i else ""), f"{n} ", num(n))], " people aged 65+),")
+    elif sizes[ctx.base] != bp.population.size:
+        pop = (" for ", num(ctx.base), " people aged 65+ (grown from ", start, "),")
+    elif area is not None:
+        pop = (" for ", num(ctx.base), " people aged 65+,")
+    else:
+        pop = (",",)
+    return place, tuple(x for x in pop if x != "")
 
 
 def money_rich(line) -> Rich:
