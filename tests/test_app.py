@@ -25,7 +25,7 @@ if str(ROOT) not in sys.path:
 import sim  # noqa: E402
 from app_pages import common, widgets  # noqa: E402
 from sim import readout as ro  # noqa: E402
-from sim.params import iter_fields  # noqa: E402
+from sim.params import default_capacity, iter_fields  # noqa: E402
 
 APP = str(ROOT / "app.py")
 FRAG, INTEG = ro.catalogue.scenario_title("fragmented"), ro.catalogue.scenario_title("integrated")
