@@ -45,13 +45,14 @@ def _show(page, grid) -> None:
 
 
 def _add_row(page, grid) -> None:
-    """Add an empty row with the table's own "Add row" button."""
+    """Add an empty row by clicking the blank row under the last one, as a planner does."""
     _show(page, grid)
-    rows = grid.locator('[role="row"]').count()
-    grid.hover()
-    grid.get_by_role("button", name="Add row").click()
+    rows = grid.locator('[role="row"]').count()  # the header and the rows of data
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + COLUMN_AT["from"] * box["width"],
+                     box["y"] + ROW_HEIGHT * rows + ROW_HEIGHT / 2)
     _settle(page)
-    page.keyboard.press("Escape")  # the new row opens its first cell for editing
+    page.keyboard.press("Escape")  # leave the new row without typing into it
     _settle(page)
     assert grid.locator('[role="row"]').count() == rows + 1
 
@@ -65,14 +66,16 @@ def _type_into(page, grid, row: int, column: str, text: str) -> None:
     y = box["y"] + ROW_HEIGHT * (row + 1) + ROW_HEIGHT / 2
     # The first click on a grid that is not focused may only focus it: click until the
     # cell is selected (its screen-reader twin says so).
+    editor = page.locator("#portal .gdg-input")
     for _ in range(3):
         page.mouse.click(x, y)
         _settle(page)
-        if _cell(grid, row, column).get_attribute("aria-selected") == "true" or \
-                not _cell(grid, row, column).count():
+        if editor.is_visible() or \
+                _cell(grid, row, column).get_attribute("aria-selected") == "true":
             break
-    page.keyboard.press("Enter")
-    editor = page.locator("#portal .gdg-input")
+    # A click on a cell already selected opens it for editing; otherwise Enter does.
+    if not editor.is_visible():
+        page.keyboard.press("Enter")
     editor.wait_for(timeout=10_000)
     editor.fill(text)
     page.wait_for_timeout(200)
