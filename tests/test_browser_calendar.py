@@ -92,6 +92,17 @@ def _settle(page) -> None:
     page.wait_for_timeout(1000)
 
 
+def _open(page, inside, label: str) -> None:
+    """Open the expander called ``label`` until ``inside`` shows (a click that lands while
+    the page reruns can be lost)."""
+    for _ in range(3):
+        if inside.is_visible():
+            return
+        page.get_by_text(label).first.click()
+        _settle(page)
+    inside.wait_for(timeout=30_000)
+
+
 def _saved_yaml(page) -> dict:
     with page.expect_download() as download:
         page.locator('[data-testid="stDownloadButton"] >> visible=true').filter(
@@ -109,13 +120,12 @@ def test_a_planner_halves_the_winter_beds_and_a_bad_row_is_named(page):
     cards = page.locator('[data-testid="stMetric"]')
     assert cards.count() == 6
 
-    page.get_by_text("Scenarios and settings of the comparison").first.click()
-    page.get_by_text("Beds through the year (winter plan, ward closures)",
-                     exact=True).first.click()
     # The baseline's tab comes first: its acute table, then its escalation table, which
     # holds the usual winter plan.
     grids = page.locator('[data-testid="stDataFrame"]')
-    grids.nth(1).wait_for(timeout=30_000)
+    _open(page, page.get_by_text("Baseline (what you have today)").first,
+          "Scenarios and settings of the comparison")
+    _open(page, grids.nth(1), "Beds through the year (winter plan, ward closures)")
     acute = grids.first
     acute.scroll_into_view_if_needed()
     assert [_cell(grids.nth(1), 0, c).inner_text() for c in COLUMN_AT] == \
