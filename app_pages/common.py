@@ -1,7 +1,8 @@
 """What the pages share: scenarios and their settings, cached runs, scenario files.
 
 Widget values live in ``st.session_state`` under prefixed keys (``p|<scenario>|<path>`` for
-a scenario's parameters, ``c|...`` for the run settings). :func:`keep_widget_state` keeps
+a scenario's parameters, ``c|...`` for the run settings, ``cal|<scenario>|<path>`` for the
+tables of a capacity calendar as the planner typed them). :func:`keep_widget_state` keeps
 them when the user moves to another page, so a planner's changes survive page switches.
 """
 
@@ -22,7 +23,7 @@ import streamlit as st
 import yaml
 
 import sim
-from app_pages import widgets
+from app_pages import calendars, widgets
 from sim import config as simconfig
 from sim.params import CAPACITY_PER_50K, iter_fields
 
@@ -164,8 +165,37 @@ def following_population(name: str) -> frozenset[str]:
 
 def reset_scenario(name: str) -> None:
     for key in [k for k in st.session_state.keys()
-                if isinstance(k, str) and (k.startswith(f"p|{name}|") or k == advanced_key(name))]:
+                if isinstance(k, str) and (k.startswith((f"p|{name}|", f"cal|{name}|"))
+                                           or k == advanced_key(name))]:
         del st.session_state[key]
+
+
+# --------------------------------------------------------------------------------------------
+# Capacity calendars (acute and escalation beds): tables of dates, edited on the Compare page
+# --------------------------------------------------------------------------------------------
+def calendar_key(name: str, path: str) -> str:
+    return f"cal|{name}|{path}"
+
+
+def init_calendars(name: str) -> None:
+    """Fill the scenario's calendar tables from its own settings, once. Kept as typed (a
+    row that cannot be used stays on screen with its message) under ``cal|`` keys, which
+    are plain session state and so survive page switches."""
+    data, _ = base(name)
+    for path in calendars.BLOCKS:
+        key = calendar_key(name, path)
+        if key not in st.session_state:
+            rows, once = calendars.to_table(value_at(data, path))
+            st.session_state[key] = {"rows": rows, "once": once}
+
+
+def apply_calendars(data: dict, name: str) -> None:
+    """Put the scenario's calendar tables into ``data``; raises sim.ConfigError naming the
+    row and column of a row that cannot be used."""
+    for path, block in calendars.BLOCKS.items():
+        table = st.session_state.get(calendar_key(name, path))
+        if table is not None:
+            set_at(data, path, calendars.from_table(block, table["rows"], table["once"]))
 
 
 # --------------------------------------------------------------------------------------------
@@ -210,6 +240,7 @@ def build_params(name: str, settings: RunSettings) -> sim.Params:
         if key in st.session_state:
             set_at(data, spec.path,
                    spec.from_widget(st.session_state[key], value_at(data, spec.path)))
+    apply_calendars(data, name)
     data["population"]["size"] = settings.population
     data["run"]["days"] = settings.days
     data["run"]["warmup_days"] = settings.warmup_days
@@ -382,15 +413,18 @@ def unique_name(wanted: str, taken: Iterable[str]) -> str:
 # --------------------------------------------------------------------------------------------
 def variants() -> dict[str, dict[str, Any]]:
     """Variants made in this session: name -> {"changes": {capacity path: amount added},
-    "other": lines of block.name=value}. A variant is always the current baseline, as set
+    "other": lines of block.name=value, "calendars": {calendar path: model rows}, which
+    replace the baseline's}. A variant is always the current baseline, as set
     up on the page, with its changes applied."""
     return st.session_state.setdefault("variants", {})
 
 
-def variant_name(changes: dict[str, float], other: list[str]) -> str:
+def variant_name(changes: dict[str, float], other: list[str],
+                 calendar_changes: dict[str, list] | None = None) -> str:
     """A name as a planner would write it: "+20 reablement places"."""
     parts = [f"{amount:+,.0f} {widgets.spec(path).label.lower()}"
              for path, amount in changes.items() if amount]
+    parts += [_calendar_words(path, rows) for path, rows in (calendar_changes or {}).items()]
     parts += other
     return ", ".join(parts) or "baseline again"
 
@@ -398,6 +432,7 @@ def variant_name(changes: dict[str, float], other: list[str]) -> str:
 def describe_variant(name: str, baseline: str) -> str:
     v = variants()[name]
     parts = [f"{widgets.spec(p).label.lower()} {a:+,.0f}" for p, a in v["changes"].items() if a]
+    parts += [_calendar_words(p, rows) for p, rows in v.get("calendars", {}).items()]
     parts += advanced_lines(v.get("other", ""))
     return f"The baseline ({baseline}) with " + ("; ".join(parts) or "no changes") + "."
 
@@ -422,9 +457,16 @@ def build_variant(name: str, baseline: str, settings: RunSettings) -> sim.Params
                 f"{label.lower()} ({current:,.0f} in the baseline); the result must be 0 or "
                 "more", [(path, new, ">= 0")])
         set_at(data, path, int(round(new)) if widgets.CAPACITIES[path][1] else float(new))
+    for path, rows in v.get("calendars", {}).items():
+        set_at(data, path, rows)
     data["name"] = safe_name(name)
     data["description"] = describe_variant(name, baseline)
     return sim.load_scenario(data, overrides=advanced_lines(v.get("other", "")))
+
+
+def _calendar_words(path: str, rows: list) -> str:
+    block = calendars.BLOCKS[path]
+    return f"{block.title.lower()} {calendars.describe(block, rows)}"
 
 
 def _strip_defaults(data: Any, defaults: Any) -> Any:

@@ -8,18 +8,25 @@ scenario has finished.
 
 from __future__ import annotations
 
+import copy
 import time
 
 import pandas as pd
 import streamlit as st
 
 import sim
-from app_pages import common, results, runs, widgets
+from app_pages import calendars, common, results, runs, widgets
 from sim.readout.catalogue import scenario_title as title
 from sim.params import default_capacity
 
 ss = st.session_state
 common.init_common()
+CALENDAR_NOTES = {
+    "acute.calendar": "Outside these periods: the core acute beds set under Capacity.",
+    "escalation.calendar": "Escalation beds open under pressure on top of the core beds, "
+                           "except in these periods. The usual winter plan closes them from "
+                           "1 Apr to 30 Nov, so they can open from 1 Dec to 31 Mar.",
+}
 named = common.scenario_names()
 variants = common.variants()
 
@@ -41,21 +48,64 @@ ss["sel|alternatives"] = [n for n in ss["sel|alternatives"]
                           if (n in named or n in variants) and n != ss["sel|baseline"]]
 
 
+def _variant_calendars() -> dict[str, list]:
+    """The calendars of the variant form that differ from the baseline's; raises
+    calendars.CalendarError for a row that cannot be used."""
+    if not ss.get("var|calendars"):
+        return {}
+    out = {}
+    for path, block in calendars.BLOCKS.items():
+        mine = ss.get(f"var|cal|{path}")
+        if mine is None:
+            continue
+        rows = calendars.from_table(block, mine["rows"], mine["once"])
+        theirs = ss.get(common.calendar_key(ss["sel|baseline"], path))
+        try:
+            same = theirs is not None and rows == calendars.from_table(
+                block, theirs["rows"], theirs["once"])
+        except calendars.CalendarError:
+            same = False
+        if not same:
+            out[path] = rows
+    return out
+
+
+def _setting(path: str) -> str:
+    block = calendars.BLOCKS.get(path)
+    return f"{block.title} through the year" if block else widgets.setting_label(path)
+
+
+def _shown(path: str, value) -> str:
+    """A setting's value in words; a bed calendar as its periods."""
+    block = calendars.BLOCKS.get(path)
+    return calendars.describe(block, value) if block else common.show_value(value)
+
+
 def _add_variant() -> None:
     """Make a variant from the form below and add it to the alternatives."""
     changes = {p: float(ss.get(f"var|{p}") or 0) for p in common.CAPACITY_PATHS}
     changes = {p: a for p, a in changes.items() if a}
+    try:
+        calendar_changes = _variant_calendars()
+    except calendars.CalendarError as exc:
+        ss["variant_error"] = str(exc)
+        return
+    ss.pop("variant_error", None)
     other = ss.get("var|other", "")
     typed = (ss.get("var|name") or "").strip()
-    wanted = typed or common.variant_name(changes, common.advanced_lines(other))
+    wanted = typed or common.variant_name(changes, common.advanced_lines(other),
+                                          calendar_changes)
     name = common.unique_name(wanted, [*named, *map(title, named), *variants])
-    variants[name] = {"changes": changes, "other": other}
+    variants[name] = {"changes": changes, "other": other, "calendars": calendar_changes}
     ss["sel|alternatives"] = [*ss.get("sel|alternatives", []), name]
     ss["variant_note"] = (name, wanted)
     for p in common.CAPACITY_PATHS:
         ss[f"var|{p}"] = 0
     ss["var|name"] = ""
     ss["var|other"] = ""
+    ss["var|calendars"] = False
+    for path in calendars.BLOCKS:
+        ss.pop(f"var|cal|{path}", None)
 
 
 def _remove_variant(name: str) -> None:
@@ -104,6 +154,16 @@ with setup:
                 f"{spec.label}: change ({spec.unit})", step=1 if spec.whole else 100,
                 min_value=-1_000_000, max_value=1_000_000, key=f"var|{path}",
                 help=f"Added to the baseline's {spec.label.lower()}; exact steps of 1.")
+        if st.toggle("Change the beds through the year too (winter plan, ward closures)",
+                     key="var|calendars",
+                     help="Start from the baseline's tables and change them; the variant "
+                          "uses these tables instead of the baseline's."):
+            common.init_calendars(baseline)
+            for path, block in calendars.BLOCKS.items():
+                if f"var|cal|{path}" not in ss:
+                    ss[f"var|cal|{path}"] = copy.deepcopy(ss[common.calendar_key(baseline,
+                                                                                 path)])
+                widgets.calendar_editor(block, f"var|cal|{path}", CALENDAR_NOTES[path])
         n1, n2 = st.columns(2)
         n1.text_input("Name of the variant", key="var|name",
                       placeholder="e.g. +20 reablement places (made from the changes if empty)")
@@ -115,7 +175,10 @@ with setup:
         # Inside the expander, so a message coming or going does not move (and so close)
         # the expanders below it.
         note = ss.pop("variant_note", None)
-        if note:
+        if ss.get("variant_error"):
+            st.error(f"The variant was not added. {ss['variant_error']}",
+                     icon=":material/error:")
+        elif note:
             made, wanted = note
             if made != wanted:
                 st.warning(f"A scenario called **{wanted}** exists already, so the new "
@@ -186,6 +249,7 @@ with setup:
                           on_click=_remove_variant, args=(name,))
                 continue
             common.init_scenario_widgets(name)
+            common.init_calendars(name)
             st.caption(("Baseline. " if name == baseline else "") + common.description(name))
             for group, group_specs in widgets.by_group().items():
                 with st.expander(widgets.GROUPS.get(group, group.capitalize())):
@@ -200,6 +264,15 @@ with setup:
                                 hint = (f"Empty: follows the population "
                                         f"({max(1, round(scaled)) if whole else round(scaled):,})")
                             widgets.render(spec, common.wkey(name, spec.path), hint)
+            with st.expander("Beds through the year (winter plan, ward closures)"):
+                st.caption(
+                    "Periods when the beds differ from the numbers set under Capacity, by "
+                    "date. They repeat every year; where periods overlap the lower row wins. "
+                    "Add a row at the bottom of a table; select a row by its left edge to "
+                    "delete it.")
+                for path, block in calendars.BLOCKS.items():
+                    widgets.calendar_editor(block, common.calendar_key(name, path),
+                                            CALENDAR_NOTES[path])
             with st.expander("Other settings (advanced)"):
                 st.text_area(
                     "Any other parameter, one per line as block.name=value",
@@ -210,6 +283,8 @@ with setup:
                          "settings above.")
             try:
                 params[title(name)] = common.build_params(name, settings)
+            except calendars.CalendarError as exc:  # shown under its table
+                errors[name] = str(exc)
             except sim.ConfigError as exc:
                 errors[name] = str(exc)
                 st.error(f"**{name}** has settings the model cannot use:\n\n```\n{exc}\n```",
@@ -268,10 +343,9 @@ with setup:
                                              "the baseline)"))
                 if diffs:
                     st.table(pd.DataFrame({
-                        "Setting": [widgets.setting_label(p) for p, _, _ in diffs],
-                        f"{title(baseline)} (baseline)": [common.show_value(a)
-                                                          for _, a, _ in diffs],
-                        name: [common.show_value(b) for _, _, b in diffs],
+                        "Setting": [_setting(p) for p, _, _ in diffs],
+                        f"{title(baseline)} (baseline)": [_shown(p, a) for p, a, _ in diffs],
+                        name: [_shown(p, b) for p, _, b in diffs],
                     }).set_index("Setting"))
 
 # ------------------------------------------------------------------------ Run bar
@@ -283,8 +357,10 @@ with run_bar:
                         icon=":material/play_arrow:", width="stretch",
                         help="Fix the settings marked in red first." if errors else None)
     if errors:
-        b2.error("Some settings cannot be used: open the settings below to fix them.",
-                 icon=":material/error:")
+        where, what = next(iter(errors.items()))
+        first = what.splitlines()[0].rstrip(".") if what else ""
+        b2.error(f"Some settings cannot be used (**{title(where)}**: {first}). Open the "
+                 "settings below to fix them.", icon=":material/error:")
     elif config_json:
         est = runs.estimate(config_json, settings.seed, settings.replications)
         names_text = ", ".join([f"**{title(baseline)}** (baseline)",

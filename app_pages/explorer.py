@@ -141,9 +141,37 @@ table["x"] = table["value"]
 x_title = f"{cap_spec.label} ({cap_spec.unit})"
 
 table["gridlock"] = table["unstable_replications"] > 0
-for _, row in table[table["gridlock"]].iterrows():
-    st.error(f"At {row['value']:,.0f} {cap_spec.unit}: {row['warning']} Marked with a red "
-             "cross in the charts; the figures there understate the harm.",
+table["replications"] = [sweep["cmp"].results[n].replications for n in table["scenario"]]
+table["runs_gridlocked"] = [f"{u:,.0f} of {r:,.0f}" for u, r in
+                            zip(table["unstable_replications"], table["replications"])]
+# Names of the sweep's steps, in the capacity's own words.
+UNIT_NOUN = {"acute.beds": "bed", "reablement.slots": "place", "intermediate_care.beds": "bed",
+             "home_care.hours_per_week": "weekly hour", "care_home.beds": "bed",
+             "social_work.staff": "social worker"}
+noun = UNIT_NOUN.get(sweep["capacity"], "unit")
+
+
+def _at(value: float) -> str:
+    return f"{value:,.0f} {noun}{'' if value == 1 else 's'}"
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+locked = table[table["gridlock"]]
+if len(locked):
+    # One message for every gridlocked step: a lower figure there is a hospital that could
+    # not cope (people wait for a bed in A&E, so fewer are admitted and fewer can be delayed
+    # on the way out), never a saving.
+    steps_text = _and([f"{_at(r['value'])} ({r['runs_gridlocked']} replications)"
+                       for _, r in locked.iterrows()])
+    st.error(f"**Gridlock at {steps_text}.** In these replications the hospital could not "
+             "cope: over 28 days the A&E queue for beds, or the wait from the decision to admit "
+             "to a bed, passed the gridlock threshold. Their totals describe a system that has "
+             "broken down: people wait for a bed in A&E instead of being admitted, so fewer "
+             "delayed days or a lower cost there is not an improvement. These steps are marked "
+             "with a red cross in the charts and *gridlock* in the table.",
              icon=":material/warning:")
 
 
@@ -152,7 +180,8 @@ def sweep_chart(metric: str, title: str, scale: float = 1.0, y_title: str = "",
     data = pd.DataFrame({"x": table["x"], "mean": table[metric] / scale,
                          "low": table[f"{metric}_low"] / scale,
                          "high": table[f"{metric}_high"] / scale,
-                         "gridlock": table["gridlock"]})
+                         "gridlock": table["gridlock"],
+                         "runs_gridlocked": table["runs_gridlocked"]})
     axis = alt.Axis(format=",d", tickMinStep=1) if cap_spec.whole else alt.Axis(format=",.0f")
     base = alt.Chart(data).encode(x=alt.X("x:Q", title=x_title, scale=alt.Scale(zero=False),
                                           axis=axis))
@@ -170,7 +199,7 @@ def sweep_chart(metric: str, title: str, scale: float = 1.0, y_title: str = "",
         shape="cross", size=220, color="#d62728", filled=True).encode(
         y=alt.Y("mean:Q", title=y_title, scale=alt.Scale(zero=zero)),
         tooltip=[alt.Tooltip("x:Q", title=cap_spec.label, format=",.0f"),
-                 alt.Tooltip("gridlock:N", title="Gridlock")])
+                 alt.Tooltip("runs_gridlocked:N", title="Replications in gridlock")])
     return alt.layer(bars, line, marks).properties(title=title, height=300)
 
 
@@ -181,16 +210,13 @@ with left:
 with right:
     st.altair_chart(sweep_chart("cost_total", "Public cost a year", scale=1e6,
                                 y_title="£ million a year"), width="stretch")
-st.caption("Points: average over the replications; bars: 95% confidence intervals. The cost "
+st.caption("Points: average over the replications; bars: 95% confidence intervals; red "
+           "cross: gridlock in at least one replication at that step. The cost "
            "axis does not start at zero. Cost "
            "includes the cost of the capacity only as it is used (for example bed days, hours "
            "delivered), not fixed costs of capacity left empty.")
 
 # The knee in words: what each step up buys.
-UNIT_NOUN = {"acute.beds": "bed", "reablement.slots": "place", "intermediate_care.beds": "bed",
-             "home_care.hours_per_week": "weekly hour", "care_home.beds": "bed",
-             "social_work.staff": "social worker"}
-noun = UNIT_NOUN.get(sweep["capacity"], "unit")
 today = sweep.get("current")
 
 
@@ -214,9 +240,18 @@ for (_, a), (_, b) in zip(table.iloc[:-1].iterrows(), table.iloc[1:].iterrows())
     money = ro.fmt.money(cost)
     spend = ("about the same public cost" if not any(c in "123456789" for c in money)
              else f"public cost {money} {'more' if cost >= 0 else 'less'} a year")
-    lines.append(f"- From {a['value']:,.0f} to {b['value']:,.0f}: {effect}, {spend}"
-                 + (" (gridlock: not an improvement)" if a["gridlock"] or b["gridlock"] else "")
-                 + ".")
+    if a["gridlock"] or b["gridlock"]:
+        where = _and([f"{_at(r['value'])} ({r['runs_gridlocked']} replications)"
+                      for r in (a, b) if r["gridlock"]])
+        ends = (f" {_at(b['value'])} end it." if a["gridlock"] and not b["gridlock"] else "")
+        lines.append(f"- From {a['value']:,.0f} to {b['value']:,.0f}: not comparable, gridlock "
+                     f"at {where}.{ends}")
+        continue
+    lines.append(f"- From {a['value']:,.0f} to {b['value']:,.0f}: {effect}, {spend}.")
+if len(locked):
+    lines.append("\n*Not comparable*: the delayed days and cost of a step in gridlock describe a "
+                 "hospital that could not cope, so a change to or from that step is neither a "
+                 "saving nor a loss.")
 st.markdown("**What each step up buys**\n\n" + "\n".join(lines))
 
 # ---------------------------------------------------------------- a target, in words
@@ -233,7 +268,18 @@ goal = ref["delayed_discharge_days"] * TARGETS[target_name]
 reached = table[(table["delayed_discharge_days"] <= goal) & ~table["gridlock"]]
 top = table.iloc[-1]
 where = f"at {ref['value']:,.0f} {noun}s"
-if len(reached):
+clean = table[~table["gridlock"]]
+if ref["gridlock"]:
+    # A target measured against a gridlocked step would reward breaking down further.
+    first_clean = (f" The first step without gridlock is {_at(clean.iloc[0]['value'])} "
+                   f"({ro.fmt.plain(clean.iloc[0]['delayed_discharge_days'])} delayed days a "
+                   "year): read the steps from there up instead."
+                   if len(clean) else " No step of this sweep is free of gridlock: try larger "
+                   "values.")
+    t2.error(f"No target can be measured here: {where} (the starting point of the target) the "
+             f"hospital gridlocked in {ref['runs_gridlocked']} replications, so its delayed "
+             f"days are not a baseline.{first_clean}", icon=":material/block:")
+elif len(reached):
     first_ok = reached.iloc[0]
     t2.success(f"Reached. {target_name} means at most about "
                f"{ro.fmt.plain(goal)} delayed days a year (from about "
@@ -259,12 +305,15 @@ else:
                f"{target_name} means at most about {ro.fmt.plain(goal)} delayed days a year "
                f"(from about {ro.fmt.plain(ref['delayed_discharge_days'])} {where}), but even "
                f"at {top['value']:,.0f} {noun}s there are still about "
-               f"{ro.fmt.plain(top['delayed_discharge_days'])} a year.{remain}",
+               f"{ro.fmt.plain(top['delayed_discharge_days'])} a year"
+               + (f" (and that step gridlocked in {top['runs_gridlocked']} replications, so "
+                  "its figures are no guide)" if top["gridlock"] else "") + f".{remain}",
                icon=":material/block:")
 
 shown = pd.DataFrame({
-    x_title: [f"{v:,.0f}" + (" (today)" if v == today else "") + (" (gridlock)" if g else "")
-              for v, g in zip(table["value"], table["gridlock"])],
+    x_title: [f"{v:,.0f}" + (" (today)" if v == today else "")
+              + (f" (gridlock in {n} replications)" if g else "")
+              for v, g, n in zip(table["value"], table["gridlock"], table["runs_gridlocked"])],
     "Delayed days a year (95% range)": [
         f"{ro.format_value('delayed_discharge_days', m)} "
         f"({ro.format_value('delayed_discharge_days', lo)} to "

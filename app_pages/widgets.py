@@ -299,3 +299,70 @@ def render(spec: Spec, key: str, placeholder: str | None = None) -> Any:
         step = float(spec.step or 1.0)
     return st.number_input(label, min_value=lo, max_value=hi, step=step, format=spec.fmt,
                            key=key, help=spec.help, placeholder=placeholder)
+
+
+def calendar_editor(block, state_key: str, caption: str = "") -> None:
+    """An editable table of the capacity calendar kept in ``st.session_state[state_key]``
+    (``{"rows": table rows, "once": one-off model rows}``, see app_pages/calendars.py).
+
+    The editor is drawn from a fixed starting table (``base``) and reports the planner's
+    edits on top of it, so the starting table must not move while the editor lives: the rows
+    as edited are kept in ``rows``, and only when the editor's own state is gone (another
+    page was opened, or the rows were replaced from outside) does it start again from them.
+    """
+    import hashlib
+    import json
+
+    import pandas as pd
+
+    from app_pages import calendars as cal
+
+    table = st.session_state[state_key]
+
+    def editor_key(rows) -> str:
+        digest = hashlib.md5(json.dumps(rows, default=str).encode()).hexdigest()[:10]
+        return f"caled|{state_key}|{digest}"
+
+    if "base" not in table or editor_key(table["base"]) not in st.session_state:
+        table = {**table, "base": [dict(r) for r in table["rows"]]}
+    names = cal.labels(block)
+    frame = pd.DataFrame(table["base"], columns=list(cal.COLUMNS))
+    frame = frame.astype({cal.FROM: "object", cal.TO: "object",
+                          cal.PERCENT: "float64", cal.NUMBER: "float64"})
+    frame[[cal.FROM, cal.TO]] = frame[[cal.FROM, cal.TO]].fillna("")
+    st.markdown(f"**{block.title}**")
+    if caption:
+        st.caption(caption)
+    edited = st.data_editor(
+        frame, key=editor_key(table["base"]), num_rows="dynamic", hide_index=True,
+        width="stretch",
+        column_config={
+            cal.FROM: st.column_config.TextColumn(
+                names[cal.FROM], default="", help="First day of the period, e.g. 1 Dec. The period "
+                "repeats every year."),
+            cal.TO: st.column_config.TextColumn(
+                names[cal.TO], default="", help="Last day of the period, included, e.g. 31 "
+                "Mar. A period cannot cross 1 April (the start of the financial year): split it "
+                "in two."),
+            cal.PERCENT: st.column_config.NumberColumn(
+                names[cal.PERCENT], min_value=0, max_value=10_000, format="%g %%",
+                help=f"Capacity in the period as a percentage of the {block.usual} set above "
+                     f"(100 = unchanged, 0 = closed). Fill in this or the number of "
+                     f"{block.unit}, not both."),
+            cal.NUMBER: st.column_config.NumberColumn(
+                names[cal.NUMBER], min_value=0, max_value=10_000_000, format="%g",
+                help=f"Capacity in the period as a number of {block.unit}, whatever is set "
+                     "above. Fill in this or the percentage, not both."),
+        })
+    rows = [{c: (None if cal._blank(v) else v) for c, v in r.items()}
+            for r in edited.to_dict("records")]
+    st.session_state[state_key] = {**table, "rows": rows}
+    # Said here, under the table the planner is typing into; the Run bar repeats it.
+    try:
+        cal.from_table(block, rows, table["once"])
+    except cal.CalendarError as exc:
+        st.error(str(exc), icon=":material/error:")
+    if table["once"]:
+        st.caption(f"The scenario file also sets {len(table['once'])} one-off period(s) "
+                   "counted in days of the results period; they are kept and apply after "
+                   "the rows above.")

@@ -25,7 +25,7 @@ if str(ROOT) not in sys.path:
 import sim  # noqa: E402
 from app_pages import common, widgets  # noqa: E402
 from sim import readout as ro  # noqa: E402
-from sim.params import iter_fields  # noqa: E402
+from sim.params import default_capacity, iter_fields  # noqa: E402
 
 APP = str(ROOT / "app.py")
 FRAG, INTEG = ro.catalogue.scenario_title("fragmented"), ro.catalogue.scenario_title("integrated")
@@ -321,9 +321,10 @@ def test_capacity_explorer_sweeps_a_capacity_and_shows_the_knee():
     assert len(at.get("vega_lite_chart")) == 2
     shown = at.table[0].value
     assert len(shown) == len(values)
-    # The target is answered in words, either way.
+    # The target is answered in words, either way (or refused if today's capacity gridlocks).
     assert any("Reached." in m.value for m in at.success) or any(
-        "Not reachable" in m.value for m in at.warning)
+        "Not reachable" in m.value for m in at.warning) or any(
+        "No target can be measured here" in m.value for m in at.error)
     assert any("What each step up buys" in m.value for m in at.markdown)
     # A point where a replication gridlocked is named and marked, never read as a saving.
     lowest = next(iter(sweep["values"]))
@@ -331,10 +332,13 @@ def test_capacity_explorer_sweeps_a_capacity_and_shows_the_knee():
     res.kpis = res.kpis.assign(unstable=[1.0] + [0.0] * (len(res.kpis) - 1))
     at.run()
     assert not at.exception, at.exception
-    assert any(e.value.startswith("At ") and "Gridlock in" in e.value for e in at.error)
+    n = len(res.kpis)
+    assert any(e.value.startswith(f"**Gridlock at {lowest} bed")
+               and f"{lowest} bed{'s' if lowest != '1' else ''} (1 of {n} replications)"
+               in e.value for e in at.error), [e.value for e in at.error]
     first = at.table[0].value.index[0]
-    assert first.endswith("(gridlock)")
-    assert any("gridlock: not an improvement" in m.value for m in at.markdown)
+    assert first.endswith(f"(gridlock in 1 of {n} replications)")
+    assert any(f"not comparable, gridlock at {lowest} bed" in m.value for m in at.markdown)
 
 
 def test_report_page_offers_the_report_after_a_run(ran):
