@@ -265,10 +265,13 @@ class Population(Block):
         "after discharge.", source="assumption", evidence="weak",
     )
     home_care_share: float = param(
-        0.045, unit="share", ge=0, le=0.5,
+        0.037, unit="share", ge=0, le=0.5,
         description="Share of people 65+ receiving a long-term home care package at the start.",
         source="NHS Digital Adult Social Care Activity and Finance 2022/23 (about 0.5 million "
-        "people 65+ with long-term community support)", evidence="moderate",
+        "people 65+, 4.5%, with long-term community support, of whom about four in five have "
+        "home care rather than direct payments or other support); at 4.5% the starting "
+        "clients wanted more hours than the default market has, and a waiting list of about "
+        "400 people gridlocked the hospital during the warm-up", evidence="moderate",
     )
     care_home_share: float = param(
         0.035, unit="share", ge=0, le=0.5,
@@ -622,7 +625,7 @@ class Acute(Block):
         evidence="strong",
     )
     los_median_days_fit: float = param(
-        2.3, unit="days", ge=0.1, le=100,
+        2.35, unit="days", ge=0.1, le=100,
         description="Median treatment length of stay (until medically fit), fit person. "
         "Frailty multiplies it.",
         source=f"calibrated to {CSV}: los_older_mean and los_long_stay_share, and to the "
