@@ -158,12 +158,14 @@ BACKCASTS: tuple[Backcast, ...] = (
         care_home_residents_end, days=TORBAY_DAYS,
         baseline_overrides=(f"run.days={TORBAY_DAYS}",),
         miss_reason=(
-            'the model closes a tenth of care-home beds as residents leave, but at about 88% '
+            'residents fall about 4% (CI 1.5% to 6%): the model closes a tenth of care-home beds '
+            'as residents leave, but at about 88% '
             'occupancy the first closures remove empty beds, so residents fall by less than the '
             "beds. Torbay's fall came from fewer placements (people supported at home instead); "
             'in the model fewer placements follow only from the bed cut and from fewer hospital '
             'delays, not from teams deciding differently about who needs a home. The direction '
-            'and most of the size are right; the decision mechanism is missing.')),
+            'is right and under half the size; the decision mechanism is missing (with care '
+            'homes now held steady over years, the baseline no longer drifts down with them).')),
     Backcast(
         "torbay_bed_use", "Torbay integrated care (1998/99 to 2008/09)",
         "acute bed days, relative change over 3 years", "torbay_beds",
@@ -176,7 +178,7 @@ BACKCASTS: tuple[Backcast, ...] = (
         relative("acute_bed_days"), days=TORBAY_DAYS,
         baseline_overrides=(f"run.days={TORBAY_DAYS}",),
         miss_reason=(
-            'the model finds no change in acute bed days (CI about -6% to +6%). It holds people '
+            'the model finds no change in acute bed days (CI about -7% to +4%). It holds people '
             'aged 65+ and emergency care only, and its integration levers shorten stays only by '
             'removing delays and leave admission avoidance centred near zero, as the pooled '
             "evidence says. Torbay's fall was all ages and ten years long, and included the "
@@ -208,8 +210,8 @@ BACKCASTS: tuple[Backcast, ...] = (
         "integrated", (), "every integration lever on (scenario integrated), one year",
         relative("emergency_admissions"),
         miss_reason=(
-            'the mean effect of all levers at once (-2.4% in a year) is stronger than the '
-            'published -0.6% to -1.6% a year, but its CI (about -7% to +3%) spans the whole '
+            'the mean effect of all levers at once (-2.5% in a year) is stronger than the '
+            'published -0.6% to -1.6% a year, but its CI (about -7% to +2%) spans the whole '
             'range: the admission-avoidance effects are drawn per replication with wide '
             'uncertainty, so three replications cannot place the mean. The scenario also turns '
             'every lever on in year one, while the sites phased theirs in over five years; more '
@@ -238,9 +240,9 @@ BACKCASTS: tuple[Backcast, ...] = (
         "at home or in an interim bed",
         bed_days_change_per_supported_discharge,
         miss_reason=(
-            'the model saves 1.7 days per supported discharge, not 6. Discharge to assess can '
+            'the model saves 2.5 days per supported discharge, not 6. Discharge to assess can '
             "save only the wait that already exists: the model's supported discharges wait about "
-            '1.7 days for assessment and the next service (near the national 1.3-day mean, '
+            '2 days for assessment and the next service (near the national 1.3-day mean, '
             'nctr_mean_wait_days), while the evaluated system started from a 29-day stay with '
             'long waits. The effect scales with the delay before the change; a system with longer'
             ' starting delays (raise the assessment and funding waits) would show a larger '
@@ -257,7 +259,7 @@ BACKCASTS: tuple[Backcast, ...] = (
         "beds x5 and bridging x2, about 40% fewer crises reaching A&E",
         ratio_of_delayed_patients,
         miss_reason=(
-            "the model's delays fall further (to about 13% of before) than the judged 'at least a"
+            "the model's delays fall further (to about 14% of before) than the judged 'at least a"
             " third' read of 'collapsed'; it is not below a published number, since no national "
             'count was kept. With 40% fewer crises, discharge to assess for all and five times '
             'the interim beds the model leaves almost no delays; in 2020 staff absence and care-'
@@ -276,7 +278,7 @@ BACKCASTS: tuple[Backcast, ...] = (
         ratio_of_delayed_patients,
         miss_reason=(
             "with demand back to normal and the service kept, the model's delays come back only "
-            'to about half the level before (CI wide: one replication tips into winter queues). '
+            'to about a quarter of the level before (CI 0.17 to 0.29). '
             'In 2020 the rebound came as the NHS-funded interim beds and bridging care were '
             'withdrawn (from September) and home care lost staff; the model keeps them, so demand'
             ' alone does not undo the service. The miss says the rebound was about capacity '
