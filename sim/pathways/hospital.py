@@ -204,12 +204,7 @@ class Hospital:
         now = m.env.now
         hours = (now - decided) * 24.0
         rec = m.rec
-        rec.count("dta_waits", decided)
-        rec.count("dta_wait_hours", decided, hours)
-        if hours > 4.0:
-            rec.count("dta_4h_waits", decided)
-        if hours > 12.0:
-            rec.count("dta_12h_waits", decided)
+        self._count_wait(decided, hours)
         if rec.in_window(now):
             day = int(now - rec.start)
             cell = self.dta_by_day.get(day)
@@ -217,6 +212,15 @@ class Hospital:
                 cell = self.dta_by_day[day] = [0.0, 0.0]
             cell[0] += hours
             cell[1] += 1.0
+
+    def _count_wait(self, decided: float, hours: float) -> None:
+        rec = self.m.rec
+        rec.count("dta_waits", decided)
+        rec.count("dta_wait_hours", decided, hours)
+        if hours > 4.0:
+            rec.count("dta_4h_waits", decided)
+        if hours > 12.0:
+            rec.count("dta_12h_waits", decided)
 
     def start_stay(self, person: Person, arrived: float) -> None:
         """A bed is taken (the admission itself was counted and costed at the decision)."""
@@ -247,13 +251,7 @@ class Hospital:
         people still waiting for a bed (censored, but never left out)."""
         rec = self.m.rec
         for decided in self.waiting_since.values():
-            hours = (now - decided) * 24.0
-            rec.count("dta_waits", decided)
-            rec.count("dta_wait_hours", decided, hours)
-            if hours > 4.0:
-                rec.count("dta_4h_waits", decided)
-            if hours > 12.0:
-                rec.count("dta_12h_waits", decided)
+            self._count_wait(decided, (now - decided) * 24.0)
         for start in self.stay_start.values():
             rec.acute_stay_days_in_window += rec.overlap(start, now)
             if rec.in_window(start):
