@@ -215,8 +215,15 @@ class Setting:
 
     @property
     def label(self) -> str:
-        name = self.path.split(".")[-1].replace("_", " ")
+        parts = self.path.split(".")
+        name = parts[-1].replace("_", " ")
+        # "places 0 -> 10" says nothing: a capacity's field needs its service.
+        if parts[-1] in _NEEDS_SERVICE and len(parts) > 1:
+            name = f"{parts[-2].replace('_', ' ')} {name}"
         return name[:1].upper() + name[1:]
+
+
+_NEEDS_SERVICE = frozenset({"beds", "places", "slots", "staff", "hours_per_week", "calendar"})
 
 
 def all_settings(ctx: Ctx) -> list[Setting]:
