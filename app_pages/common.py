@@ -251,6 +251,20 @@ def build_params(name: str, settings: RunSettings) -> sim.Params:
     return sim.load_scenario(data, overrides=overrides)
 
 
+
+def start_params(name: str) -> tuple[sim.Params, RunSettings]:
+    """The scenario a page starts from, with today's run settings; a scenario the model
+    cannot use stops the page with the reason, pointing to the Compare page."""
+    settings = run_settings()
+    init_scenario_widgets(name)
+    try:
+        return build_params(name, settings), settings
+    except sim.ConfigError as exc:
+        st.error(f"The scenario **{name}** has settings the model cannot use. Fix them on the "
+                 f"Compare page first.\n\n```\n{exc}\n```", icon=":material/error:")
+        st.stop()
+        raise  # st.stop() ends the script run; this line is never reached
+
 def differences_between(first: sim.Params, second: sim.Params) -> list[tuple[str, Any, Any]]:
     """(parameter, first value, second value) for every parameter where they differ."""
     a, b = first.model_dump(mode="json"), second.model_dump(mode="json")

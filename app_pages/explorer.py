@@ -42,14 +42,7 @@ capacity = c2.selectbox("Capacity to vary", CAPACITIES, key="x|capacity",
 spec = widgets.spec(capacity)
 c2.caption(" ".join(spec.help.split("\n\n")[:2]))
 
-settings = common.run_settings()
-common.init_scenario_widgets(base_name)
-try:
-    start = common.build_params(base_name, settings)
-except sim.ConfigError as exc:
-    st.error(f"The scenario **{base_name}** has settings the model cannot use. Fix them on the "
-             f"Compare page first.\n\n```\n{exc}\n```", icon=":material/error:")
-    st.stop()
+start, settings = common.start_params(base_name)
 current = common.value_at(start.resolved().model_dump(), capacity)  # blank: as the run fills it
 
 step_unit = 1 if spec.whole else 100

@@ -44,14 +44,7 @@ c1.caption(common.description(base_name))
 service = c2.selectbox("Service to size", list(SZ.SERVICES), key="x|plan_service",
                        format_func=lambda k: SZ.SERVICES[k].label.capitalize())
 
-settings = common.run_settings()
-common.init_scenario_widgets(base_name)
-try:
-    start = common.build_params(base_name, settings)
-except sim.ConfigError as exc:
-    st.error(f"The scenario **{base_name}** has settings the model cannot use. Fix them on the "
-             f"Compare page first.\n\n```\n{exc}\n```", icon=":material/error:")
-    st.stop()
+start, settings = common.start_params(base_name)
 svc = SZ.SERVICES[service]
 today = svc.get(start)
 

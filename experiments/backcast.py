@@ -39,6 +39,7 @@ import pandas as pd  # noqa: E402
 
 import sim  # noqa: E402
 from sim.results_io import atomic_write_text, code_version  # noqa: E402
+from experiments.common import save_chart  # noqa: E402
 from sim.stats import t_interval  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -442,11 +443,7 @@ def chart(table: pd.DataFrame, path: Path) -> None:
     ax.set_title("Model effect (marker, 95% CI) against the published range (dark box) and\n"
                  "the near band (light box); circle inside, square near, cross outside;\n"
                  "off-scale values sit at the edge", fontsize=8)
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_chart(fig, ax, path)
 
 
 def main(argv: list[str] | None = None) -> int:

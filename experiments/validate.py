@@ -31,6 +31,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 import sim  # noqa: E402
+from experiments.common import save_chart  # noqa: E402
 from sim.results_io import atomic_write_text, code_version  # noqa: E402
 from sim.validation import status_line, status_text, summarise, validation_table  # noqa: E402
 
@@ -160,11 +161,7 @@ def chart(table, path: Path) -> None:
     ax.set_title("Model (marker, 95% CI), published figure (bar), band (box)\n"
                  "circle = inside, cross = outside; off-scale values sit at the edge;\n"
                  "targets not modelled yet or without a figure are not drawn", fontsize=8)
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_chart(fig, ax, path)
 
 
 def refresh_readme(status: str, path: Path = README) -> bool:
