@@ -127,6 +127,22 @@ def _custom_base(raw_json: str) -> tuple[dict[str, Any], frozenset[str]]:
     return params.model_dump(mode="json"), params.blank_capacities()
 
 
+@st.cache_data(show_spinner=False)
+def blank_defaults(name: str, population: int) -> dict[str, float]:
+    """What each capacity of this scenario would be if left empty, at this population, the
+    scenario's other settings as they are: its discharge-to-assess share sizes bridging and
+    interim beds, which come out of home care and care homes (``Params.resolved``)."""
+    data, _ = base(name)
+    data["population"]["size"] = population
+    out = {}
+    for path in sim.Params().blank_capacities():
+        block, field = path.split(".")
+        trial = copy.deepcopy(data)
+        trial[block][field] = None
+        out[path] = getattr(getattr(sim.Params.model_validate(trial).resolved(), block), field)
+    return out
+
+
 def base(name: str) -> tuple[dict[str, Any], frozenset[str]]:
     """A scenario's own settings (capacities that follow the population left empty) and the
     set of those capacities."""

@@ -17,7 +17,6 @@ import streamlit as st
 import sim
 from app_pages import calendars, common, results, runs, widgets
 from sim.readout.catalogue import scenario_title as title
-from sim.params import default_capacity
 
 ss = st.session_state
 common.init_common()
@@ -258,11 +257,9 @@ with setup:
                         with cols[i % 2]:
                             hint = None
                             if spec.kind == "capacity":
-                                whole = widgets.CAPACITIES[spec.path][1]
-                                scaled = default_capacity(*spec.path.split("."),
-                                                          settings.population)
-                                hint = (f"Empty: follows the population "
-                                        f"({max(1, round(scaled)) if whole else round(scaled):,})")
+                                scaled = common.blank_defaults(name, settings.population)[
+                                    spec.path]
+                                hint = f"Empty: follows the population ({round(scaled):,})"
                             widgets.render(spec, common.wkey(name, spec.path), hint)
             with st.expander("Beds through the year (winter plan, ward closures)"):
                 st.caption(

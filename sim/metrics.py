@@ -181,6 +181,8 @@ def compute_kpis(m: Model) -> dict[str, float]:
         "reablement_starts": c.get("reablement_starts", 0.0),
         "intermediate_care_admissions": c.get("intermediate_care_admissions", 0.0),
         "deaths_hospital": c.get("deaths_hospital", 0.0),
+        "home_care_referrals_community": c.get("home_care_referrals_community", 0.0),
+        "home_care_referrals_lapsed": c.get("home_care_referrals_lapsed", 0.0),
         **use,
     })
     kpis.update(front_door_kpis(m))

@@ -738,12 +738,14 @@ class Discharge(Block):
         source="assumption", evidence="weak",
     )
     assessment_days: float = param(
-        0.5, unit="working days", ge=0.01, le=30,
+        0.2, unit="working days", ge=0.01, le=30,
         description="Social worker time per discharge assessment.",
-        source="assumption", evidence="weak",
+        source=f"calibrated with provider_assessment_wait_days so waits for assessment are "
+        f"near their share in {CSV}: dtoc_reason_split_2018_19 (awaiting assessment 11.3%)",
+        evidence="weak",
     )
     provider_assessment_wait_days: float = param(
-        0.3, unit="working days", ge=0, le=60,
+        0.15, unit="working days", ge=0, le=60,
         description="Mean wait for the receiving service (reablement team, home care agency, "
         "intermediate care, care home) to come and re-assess, in the fragmented process.",
         source=f"{CSV}: trusted_assessor_lincs (2.4 bed days saved by trusted assessors)",
@@ -755,7 +757,7 @@ class Discharge(Block):
         source="common council practice", evidence="weak",
     )
     funding_panel_share: float = param(
-        0.15, unit="share", ge=0, le=1,
+        0.05, unit="share", ge=0, le=1,
         description="Share of new packages and placements that need the weekly funding panel "
         "(the rest are within a manager's delegated budget).",
         source=f"assumption (common council schemes of delegation), set so funding waits are "
@@ -844,7 +846,7 @@ class Discharge(Block):
         "12.4% of delayed days)", evidence="weak",
     )
     choice_days: float = param(
-        8.0, unit="days", ge=0, le=180,
+        14.0, unit="days", ge=0, le=180,
         description="Mean time taken by that choice while the person waits in hospital.",
         source=f"calibrated to {CSV}: dtoc_reason_split_2018_19", evidence="weak",
     )
@@ -924,11 +926,14 @@ class Reablement(Block):
 class IntermediateCare(Block):
     beds: int | None = param(
         None, unit="beds", ge=0, le=100_000,
-        description="Bed-based intermediate care and discharge-to-assess beds. Blank: 70 per 50,000 people aged 65+, scaled to population.size.",
+        description="Bed-based intermediate care (pathway 2 rehabilitation beds). Blank: 54 "
+        "per 50,000 people aged 65+ (a load of about 50 beds plus a margin); for another "
+        "size, the load scaled to population.size plus the same square-root safety margin as "
+        "acute beds (sim.params.default_capacity).",
         source="National Audit of Intermediate Care 2017 (about 20 bed-based places per 100,000 "
-        "weighted population, all ages: about 55 for 270,000 people), raised to 70 so "
-        "pathway 2 at its published share runs about 85-90% occupied, as the audit "
-        "reports (calibration)",
+        "weighted population, all ages: about 55 for 270,000 people); NHS England discharge "
+        "SitRep 2023 (a rehabilitation bed is the wait of about 31% of patients waiting for a "
+        "service), so the beds run about 90% occupied with a queue",
         evidence="moderate", group="capacity",
     )
     stay_mean_days: float = param(
@@ -962,10 +967,11 @@ class IntermediateCare(Block):
         None, unit="beds", ge=0, le=100_000,
         description="NHS-funded interim care-home beds for pathway 3 discharge to assess, "
         "where the person is assessed, screened for Continuing Healthcare and chooses a home "
-        "after leaving hospital. Blank: 30 per 50,000 people aged 65+ when half of supported "
+        "after leaving hospital. Blank: 20 per 50,000 people aged 65+ when half of supported "
         "discharges go through discharge to assess, scaled to population.size and in "
         "proportion to levers.discharge_to_assess_share (none without it: a system that does "
-        "not assess at home neither buys nor pays for these beds).",
+        "not assess at home neither buys nor pays for these beds). They are beds in the "
+        "same care homes: a blank care_home.beds gives them up.",
         source="Hospital discharge service guidance 2020 (pathway 3 D2A beds); size an "
         "assumption", evidence="weak", group="capacity",
     )
@@ -991,19 +997,28 @@ class Bridging(Block):
         None, unit="people at once", ge=0, le=100_000,
         description="Bridging care at home for pathway 1 discharge to assess: carers who "
         "look after the person from discharge until the assessed reablement or home care "
-        "starts. Drawn from the same home-care workforce, so it is small. Blank: 25 per "
-        "50,000 people aged 65+ when half of supported discharges go through discharge to "
-        "assess, scaled to population.size and in proportion to "
-        "levers.discharge_to_assess_share (none without it).",
+        "starts. Drawn from the same home-care workforce: when home_care.hours_per_week is "
+        "blank, each place takes hours_per_place out of it, so discharge to assess moves "
+        "carers rather than adding them. Blank: 10 per 50,000 people aged 65+ when half of "
+        "supported discharges go through discharge to assess, scaled to population.size and "
+        "in proportion to levers.discharge_to_assess_share (none without it).",
         source="Hospital discharge service guidance 2020 (bridging / 'discharge to assess' "
         "care); size an assumption", evidence="weak", group="capacity",
+    )
+    hours_per_place: float = param(
+        17.5, unit="hours per week", ge=0, le=168,
+        description="Home-care hours a week one bridging place takes from the home-care "
+        "workforce (up to four calls a day while the assessed service is arranged).",
+        source="assumption: about 2.5 hours of care a day, as costs.bridging_care_day; "
+        "Hospital discharge service guidance 2020 (bridging care up to four calls a day)",
+        evidence="weak",
     )
 
 
 class HomeCare(Block):
     hours_per_week: float | None = param(
         None, unit="hours per week", ge=0, le=1e8,
-        description="Home care hours the market can deliver each week. Blank: 18,000 per 50,000 people aged 65+, scaled to population.size.",
+        description="Home care hours the market can deliver each week. Blank: 18,000 per 50,000 people aged 65+, scaled to population.size, less the hours of the bridging places (bridging.hours_per_place each).",
         source=f"calibrated so the market runs about 95-100% busy with a waiting list, as "
         f"{CSV}: adass_undelivered_home_care_2022 (1-6% of hours wanted cannot be "
         "delivered) and home_care_supply_delays", evidence="weak",
@@ -1027,6 +1042,15 @@ class HomeCare(Block):
         source=f"calibrated to {CSV}: dtoc_reason_split_2018_19 (care package at home 21%)",
         evidence="weak",
     )
+    waiting_give_up_days: float = param(
+        90.0, unit="days", ge=0, le=3650,
+        description="Mean time a person waiting at home for a home care package stays on the "
+        "list before making other arrangements (family, care bought privately, or going "
+        "without); 0 means nobody leaves the list. People waiting in hospital never leave it.",
+        source="assumption: ADASS spring surveys 2022-23 report lists of people waiting for "
+        "home care that stay roughly level while hours go undelivered, with many waiting "
+        "over three months", evidence="weak",
+    )
     reduced_package_share: float = param(
         0.5, unit="share of hours", ge=0, le=1,
         description="A reduced package after reablement is this share of a full one.",
@@ -1041,7 +1065,8 @@ class CareHome(Block):
         description="Care-home beds (residential and nursing; see nursing_bed_share) "
         "available to the population. Blank: 1990 per 50,000 people aged 65+, scaled to "
         "population.size, so the starting residents (population.care_home_share) fill about "
-        "88% of them.",
+        "88% of them, less the interim beds of discharge to assess "
+        "(intermediate_care.interim_beds), which the NHS books in the same homes.",
         source="LaingBuisson / CQC care directory (care homes for older people about 85-90% "
         "occupied); 1750 residents / 0.88", evidence="moderate", group="capacity",
     )
@@ -1513,12 +1538,12 @@ CAPACITY_PER_50K = (
     ("acute", "beds", 295, True),
     ("escalation", "beds", 12, True),
     ("reablement", "slots", 48, True),
-    ("intermediate_care", "beds", 70, True),
+    ("intermediate_care", "beds", 54, True),
     ("home_care", "hours_per_week", 18_000, False),
     ("care_home", "beds", 1990, True),
     ("social_work", "staff", 14, True),
-    ("bridging", "places", 25, True),
-    ("intermediate_care", "interim_beds", 30, True),
+    ("bridging", "places", 10, True),
+    ("intermediate_care", "interim_beds", 20, True),
 )
 
 # Acute beds in use at 50,000 people with the default rates (the offered load; measured,
@@ -1529,6 +1554,14 @@ CAPACITY_PER_50K = (
 # tipped into winter gridlock most years, because a small pool absorbs surges worse.
 ACUTE_LOAD_PER_50K = 262.0
 ACUTE_SAFETY_BETA = (295 - ACUTE_LOAD_PER_50K) / ACUTE_LOAD_PER_50K ** 0.5
+# Intermediate-care (pathway 2) beds by the same rule. They run close to full, as England's
+# do (a rehabilitation bed was the wait of about three in ten patients waiting for a service
+# in 2023): 54 beds for a load of 50.5 at 50,000 people.
+IC_LOAD_PER_50K = 50.5
+SQRT_RULE = {
+    ("acute", "beds"): (ACUTE_LOAD_PER_50K, ACUTE_SAFETY_BETA),
+    ("intermediate_care", "beds"): (IC_LOAD_PER_50K, (54 - IC_LOAD_PER_50K) / IC_LOAD_PER_50K ** 0.5),
+}
 
 
 # Capacities that exist only for discharge to assess: their per-50,000 default is sized for
@@ -1542,9 +1575,10 @@ D2A_REFERENCE_SHARE = 0.5
 def default_capacity(block: str, field: str, size: float,
                      d2a_share: float = D2A_REFERENCE_SHARE) -> float:
     """The default of a blank capacity for ``size`` people aged 65+ (unrounded)."""
-    if (block, field) == ("acute", "beds"):
-        load = ACUTE_LOAD_PER_50K * size / 50_000
-        return load + ACUTE_SAFETY_BETA * load ** 0.5
+    if (block, field) in SQRT_RULE:
+        per_50k, beta = SQRT_RULE[(block, field)]
+        load = per_50k * size / 50_000
+        return load + beta * load ** 0.5
     per_50k = next(v for b, f, v, _ in CAPACITY_PER_50K if (b, f) == (block, field))
     value = per_50k * size / 50_000
     if (block, field) in D2A_CAPACITIES:
@@ -1721,6 +1755,16 @@ class Params(Block):
                 if whole:
                     value = max(1, round(value)) if value > 0 else 0
                 setattr(target, field, value if whole else round(value, 1))
+        # Discharge to assess moves capacity, it does not create it: bridging carers are
+        # home-care workers and interim beds are beds in the same care homes, so a blank
+        # (population-scaled) workforce or bed stock gives up what they take. Without this,
+        # switching discharge to assess on added staff and beds no English system got.
+        blank = self.blank_capacities()
+        if "home_care.hours_per_week" in blank:
+            taken = out.bridging.places * out.bridging.hours_per_place
+            out.home_care.hours_per_week = round(max(0.0, out.home_care.hours_per_week - taken), 1)
+        if "care_home.beds" in blank:
+            out.care_home.beds = max(0, out.care_home.beds - out.intermediate_care.interim_beds)
         return out
 
     @model_validator(mode="after")

@@ -51,7 +51,7 @@ MODELLED = frozenset({
     "in_hospital_death_share", "nctr_per_100k", "care_home_admissions_per_100k",
     "nctr_mean_wait", "acute_occupancy", "ascof_2b1", "ascof_2b2", "ascof_2d",
     "council_spend_gross_per_head", "care_home_occupancy", "dta_over_12h_share",
-    "dta_over_4h_share",
+    "dta_over_4h_share", "home_care_undelivered_share",
     "delay_share_internal_equipment",
     *(f"pathway_{k}_share" for k in PATHWAYS), *(f"delay_share_{k}" for k in CAPACITY_REASONS),
 })
@@ -147,6 +147,13 @@ def model_quantities(res) -> pd.DataFrame:
         internal.sum(axis=1) / by_reason.sum(axis=1).replace(0.0, np.nan))
     if not res.daily.empty and "care_home_occupancy" in res.daily:
         out["care_home_occupancy"] = res.daily.groupby("replication")["care_home_occupancy"].mean()
+    if not res.daily.empty and "home_care_waiting_hours" in res.daily:
+        # Hours on the waiting list (at home or in hospital) as a share of hours wanted: the
+        # ADASS count of commissioned hours that could not be delivered.
+        hc = res.daily.groupby("replication")[["home_care_waiting_hours",
+                                                "home_care_hours_in_use"]].mean()
+        wanted = (hc["home_care_waiting_hours"] + hc["home_care_hours_in_use"]).replace(0.0, np.nan)
+        out["home_care_undelivered_share"] = hc["home_care_waiting_hours"] / wanted
     return out
 
 

@@ -87,6 +87,38 @@ def test_home_care_market_forms_a_waiting_list_when_short():
     assert m.rec.delay_days["reablement / home care"] > 0
 
 
+def test_discharge_to_assess_moves_capacity_it_does_not_create_it():
+    size = ["population.size=50000"]
+    base = load_scenario("fragmented", size).resolved()
+    d2a = load_scenario("fragmented", [*size, "levers.discharge_to_assess_share=0.5"]).resolved()
+    assert base.bridging.places == 0 and d2a.bridging.places > 0
+    # Bridging carers come out of the home-care workforce, interim beds out of care homes.
+    taken = d2a.bridging.places * d2a.bridging.hours_per_place
+    assert d2a.home_care.hours_per_week == pytest.approx(base.home_care.hours_per_week - taken)
+    assert d2a.care_home.beds == base.care_home.beds - d2a.intermediate_care.interim_beds
+    # A planner's own figures are the whole stock they name: nothing is taken from them.
+    own = load_scenario("fragmented", [*size, "levers.discharge_to_assess_share=0.5",
+                                       "home_care.hours_per_week=15000",
+                                       "care_home.beds=1800"]).resolved()
+    assert own.home_care.hours_per_week == 15000 and own.care_home.beds == 1800
+
+
+def test_people_waiting_at_home_for_home_care_make_other_arrangements():
+    # No hours at all: nobody is ever granted, so every referral either lapses or is still
+    # waiting (or has left by crisis or death) at the end.
+    # No warm-up, so every referral (the starting clients included) is counted.
+    none = ["population.size=6000", "run.days=240", "run.warmup_days=0",
+            "home_care.hours_per_week=0"]
+    stay = model("fragmented", [*none, "home_care.waiting_give_up_days=0"]).rec.counts
+    lapse = model("fragmented", [*none, "home_care.waiting_give_up_days=20"]).rec.counts
+    assert stay.get("home_care_referrals_lapsed", 0) == 0
+    referred = lapse["home_care_referrals_community"]
+    lapsed = lapse["home_care_referrals_lapsed"]
+    # A 20-day mean give-up against a 240-day run: most lapse, none twice, and people in
+    # hospital (who cannot leave without the package) never do.
+    assert 0.7 * referred < lapsed <= referred, (lapsed, referred)
+
+
 def test_short_term_beds_have_crises_and_deaths():
     m = model("fragmented", [*SMALL, "intermediate_care.crisis_per_year=10",
                              "intermediate_care.death_per_year=5"])

@@ -4,6 +4,12 @@ Packages are held as hours per week. Community referrals and hospital discharges
 first-come-first-served waiting list for the same hours, so hospital demand and community
 demand compete. A package stops when the person is admitted (and must be restarted on
 discharge, the most common cause of delay in the national data), moves to a care home or dies.
+
+People waiting at home do not wait for ever: after a while (``waiting_give_up_days``) they make
+other arrangements (family, care they buy themselves, or going without) and leave the list.
+That is what keeps England's lists finite while hours bind (ADASS counts people waiting and
+hours not delivered, not a list growing without end); without it a market that binds at all
+runs away. People in hospital stay on the list: they cannot leave without the package.
 """
 
 from __future__ import annotations
@@ -69,6 +75,21 @@ class HomeCare:
         request = self.hours.acquire(hours)
         person.waiting_request = (self.hours, request, hours)
         request.callbacks.append(partial(self._granted, person, request))
+        give_up = self.h.waiting_give_up_days
+        if not request.triggered and give_up > 0:
+            timer = m.env.timeout(m.draw.exponential(person, SERVICES, give_up))
+            timer.callbacks.append(partial(self._give_up, person, request))
+
+    def _give_up(self, person: Person, request, _event) -> None:
+        """Still waiting at home: other arrangements are made and the referral lapses."""
+        if person.waiting_request is None or person.waiting_request[1] is not request:
+            return
+        person.waiting_request = None
+        self.hours.cancel(request, person.package_hours)
+        person.package_hours = 0.0
+        m = self.m
+        m.rec.count("home_care_referrals_lapsed", m.env.now)
+        m.community.schedule(person)
 
     def _granted(self, person: Person, request, _event) -> None:
         if person.waiting_request is None or person.waiting_request[1] is not request:
