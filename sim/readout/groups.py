@@ -98,12 +98,8 @@ def _value(x: float) -> str:
     return fmt.number(x, min(fmt.dp_for([x]), 1)) if not fmt.missing(x) else fmt.NA
 
 
-def _signed(x: float, like: float) -> str:
-    """A change, to as many places as the rate it changes (``like``)."""
-    if fmt.missing(x):
-        return fmt.NA
-    dp = min(fmt.dp_for([abs(like)]), 1) if not fmt.missing(like) else 1
-    return fmt.number(x, dp, signed=True)
+def _signed(x: float, dp: int) -> str:
+    return fmt.number(x, dp, signed=True) if not fmt.missing(x) else fmt.NA
 
 
 def outcomes_by_group_display(table: pd.DataFrame, scenario: str | None = None,
@@ -135,10 +131,12 @@ def outcomes_by_group_display(table: pd.DataFrame, scenario: str | None = None,
             a = by.loc[key]
             head = titles.get(alt, alt)
             row[head] = _value(a["mean"])
-            like = b["mean"] if b is not None else a["mean"]
-            row[f"Change, {head}"] = (f"{_signed(a['difference'], like)} "
-                                      f"({_signed(a['diff_ci_low'], like)} to "
-                                      f"{_signed(a['diff_ci_high'], like)})")
+            # A change to the places its own size needs (days at home change by fractions).
+            dp = min(fmt.dp_for([abs(v) for v in (a["difference"], a["diff_ci_low"],
+                                                   a["diff_ci_high"]) if not fmt.missing(v)]), 1)
+            row[f"Change, {head}"] = (f"{_signed(a['difference'], dp)} "
+                                      f"({_signed(a['diff_ci_low'], dp)} to "
+                                      f"{_signed(a['diff_ci_high'], dp)})")
             v = a["verdict"]
             row[f"Verdict, {head}"] = VERDICTS.get(v, "") if isinstance(v, str) else ""
         out.append(row)
