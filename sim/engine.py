@@ -340,8 +340,9 @@ class Model:
             self.alive.add(0.0, n)
             self.loc[HOME].add(0.0, n - n_care_home)
             self.loc[CARE_HOME].add(0.0, n_care_home)
-            self.rec.groups.start_population(0.0, start.bands, start.frailty,
-                                             ~start.in_care_home)
+            if self.rec.groups is not None:
+                self.rec.groups.start_population(0.0, start.bands, start.frailty,
+                                                 ~start.in_care_home)
             self.initial_people = n
             for person in start.residents:
                 self.care_home.start_census(person)
@@ -395,6 +396,8 @@ class Model:
                 abs(self.loc[ED].level - len(self.hospital.beds.waiting)) > 1e-6):
             raise InvariantError("verification queue: people in A&E differ from the bed queue")
         self._check_transfers()
+        if self.rec.groups is not None:
+            self.rec.groups.check(self.alive.level, self.loc[HOME].level)
         total_delay = sum(rec.delay_days.values())
         area = self.delayed.area
         if abs(total_delay - area) > 1e-6 * max(1.0, area):

@@ -181,3 +181,18 @@ def test_report_shows_the_table(cmp):
     assert not math.isnan(cell)
     summary = html[html.index('id="summary"'):html.index('id="who-pays"')]
     assert "age band" not in summary.lower()
+
+
+def test_group_levels_that_do_not_add_up_are_an_error():
+    from sim.errors import InvariantError
+
+    book = GroupBook(0.0, 10.0)
+    person = Person(0, 0.0, 2, 3, 1, False, False, 0.0)
+    book.joined(person, 1.0)
+    book.check(alive=1.0, at_home=1.0)
+    with pytest.raises(InvariantError, match="people alive by age band"):
+        book.check(alive=2.0, at_home=1.0)
+    book.left(person, 2.0)
+    book.left(person, 3.0)  # a second death of the same person
+    with pytest.raises(InvariantError):
+        book.check(alive=-1.0, at_home=-1.0)
