@@ -19,6 +19,7 @@ from .capacity import Escalation, follow
 from .costs import year_marks
 from .census import check_fits, population_params, seed_census, warmup_days_used
 from .errors import InvariantError
+from .groups import GroupBook
 from .params import Params
 from .pathways.care_home import CareHomes
 from .pathways.community import Community
@@ -43,7 +44,6 @@ from .population import (
     Person,
     draw_starting_population,
 )
-from .groups import GroupBook
 from .recorder import Recorder
 from .resources import Pool
 from .rng import DISCHARGE, PersonDraws, Streams, replication_seed

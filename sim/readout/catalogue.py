@@ -319,10 +319,6 @@ GROUP_OUTCOMES = (
 )
 
 
-def group_name(kind: str, group: str) -> str:
-    return GROUP_NAMES.get((kind, group), str(group))
-
-
 # Flow through the discharge pathways and services (Results.kpis columns), in reading order.
 FLOW = ("pathway_P0", "pathway_P1", "pathway_P2", "pathway_P3", "pathway_P3_back",
         "reablement_starts", "intermediate_care_admissions", "care_home_admissions", "deaths")
@@ -381,8 +377,9 @@ CHANGE_SPLIT = {"cash": "Cash (money that actually moves)",
 __all__ = [
     "BOARD_HEADLINES", "CATALOGUE", "CENSUS", "CHANGE_SPLIT", "COST_SPLITS", "Census",
     "CostSplit", "DELAY_REASONS", "FLOW", "FLOW_TABLE", "GRIDLOCK_METRICS", "GROUP_KIND_NAMES",
-    "GROUP_NAMES", "GROUP_OUTCOMES", "HEAVY_TAILED", "KEY_METRICS", "METRICS", "Metric", "PAYER", "PAYERS", "Payer", "SERVICES", "TOTAL_ROW",
-    "delay_reason_name", "group_name", "is_total", "metric", "service_name",
+    "GROUP_NAMES", "GROUP_OUTCOMES", "HEAVY_TAILED", "KEY_METRICS", "METRICS", "Metric", "PAYER",
+    "PAYERS", "Payer", "SERVICES", "TOTAL_ROW",
+    "delay_reason_name", "is_total", "metric", "service_name",
 ]
 
 

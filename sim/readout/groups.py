@@ -32,7 +32,8 @@ def group_rates(res: Results) -> pd.DataFrame:
     """Per replication, kind, group and outcome: the rate shown (columns replication,
     group_kind, group, metric, rate, people). ``people`` is the mean number alive in the
     group over the results period."""
-    table = res.outcomes_by_group
+    # A Results kept from before outcomes were recorded by group has no such table.
+    table = getattr(res, "outcomes_by_group", None)
     cols = ["replication", "group_kind", "group", "metric", "rate", "people"]
     if table is None or table.empty:
         return pd.DataFrame(columns=cols)
@@ -53,8 +54,9 @@ def outcomes_by_group_table(cmp: Comparison, baseline: str | None = None) -> pd.
     rates = {name: group_rates(res) for name, res in cmp.results.items()}
     if all(r.empty for r in rates.values()):
         return pd.DataFrame(columns=GROUP_TABLE_COLUMNS)
-    wide = {name: r.pivot_table(index="replication", columns=["group_kind", "group", "metric"],
-                                values="rate", aggfunc="sum", dropna=False)
+    # One rate per cell; a group nobody lived in stays NaN (no rate), never zero.
+    wide = {name: r.pivot(index="replication", columns=["group_kind", "group", "metric"],
+                          values="rate")
             if not r.empty else pd.DataFrame() for name, r in rates.items()}
     people = {name: r.groupby(["group_kind", "group"], sort=False)["people"].mean()
               if not r.empty else pd.Series(dtype=float) for name, r in rates.items()}
@@ -85,9 +87,10 @@ def outcomes_by_group_table(cmp: Comparison, baseline: str | None = None) -> pd.
                         d = S.paired(bw[key], w[key])
                         row.update({"difference": d["difference"], "diff_ci_low": d["ci_low"],
                                     "diff_ci_high": d["ci_high"], "relative": d["relative"],
+                                    # No verdict on a group nobody lived in.
                                     "verdict": verdict(m, d["difference"], d["ci_low"],
-                                                       d["ci_high"],
-                                                       gridlock=stuck[name])})
+                                                       d["ci_high"], gridlock=stuck[name])
+                                    if d["n"] else None})
                     rows.append(row)
     return pd.DataFrame(rows).reindex(columns=GROUP_TABLE_COLUMNS)
 
@@ -134,7 +137,8 @@ def outcomes_by_group_display(table: pd.DataFrame, scenario: str | None = None,
             # A change to the places its own size needs (days at home change by fractions).
             dp = min(fmt.dp_for([abs(v) for v in (a["difference"], a["diff_ci_low"],
                                                    a["diff_ci_high"]) if not fmt.missing(v)]), 1)
-            row[f"Change, {head}"] = (f"{_signed(a['difference'], dp)} "
+            row[f"Change, {head}"] = (fmt.NA if fmt.missing(a["difference"]) else
+                                      f"{_signed(a['difference'], dp)} "
                                       f"({_signed(a['diff_ci_low'], dp)} to "
                                       f"{_signed(a['diff_ci_high'], dp)})")
             v = a["verdict"]
