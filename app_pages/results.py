@@ -147,6 +147,7 @@ def render_details(cmp: sim.Comparison) -> None:
         render_flow(cmp)
     with tabs[4]:
         render_table(cmp)
+        render_groups(cmp)
 
 
 def _band_chart(cmp: sim.Comparison, column: str, title: str, y_title: str,
@@ -344,6 +345,28 @@ def _heavy_tails(cmp: sim.Comparison) -> None:
     st.caption("Waits and queues swing widely between replications when the hospital is "
                "near full, so one bad run pulls the mean: the median and the range of the "
                "middle 80% of runs describe a typical year better.")
+
+
+def groups_frame(cmp: sim.Comparison) -> pd.DataFrame:
+    """The "By age band and frailty" table as shown (empty for runs saved before it)."""
+    return ro.outcomes_by_group_display(ro.outcomes_by_group_table(cmp))
+
+
+def render_groups(cmp: sim.Comparison) -> None:
+    """Who gains and who loses: each key outcome by age band and by frailty."""
+    with st.expander("By age band and frailty"):
+        shown = groups_frame(cmp)
+        if shown.empty:
+            st.info("These results were saved before outcomes were recorded by age band and "
+                    "frailty: run the comparison again to see them.")
+            return
+        st.dataframe(shown, width="stretch", hide_index=True)
+        st.caption("Each outcome as a rate in the group's own person-years, so groups of "
+                   "different sizes read alike: events and delayed days per 1,000 "
+                   "person-years lived in the group, days at home per person per year. Each "
+                   "event counts in the age band and frailty level the person had at the time "
+                   "(a delay: when they became ready to leave); people move up a band as they "
+                   "age and may grow frailer during the run. " + RANGE_NOTE)
 
 
 def metrics_csv(cmp: sim.Comparison) -> bytes:

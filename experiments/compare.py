@@ -48,8 +48,10 @@ def _stored(folder, name: str, params: sim.Params, seed: int) -> Results:
         path = folder / f"{stem}.csv"
         return pd.read_csv(path) if path.is_file() and path.stat().st_size > 1 else pd.DataFrame()
 
+    groups = table("outcomes_by_group")
     return Results(name, params, seed, table("kpis"), table("daily"),
-                   table("delays_by_reason"), table("costs"), runtime_seconds=0.0)
+                   table("delays_by_reason"), table("costs"), runtime_seconds=0.0,
+                   **({"outcomes_by_group": groups} if not groups.empty else {}))
 
 
 def main(argv: list[str] | None = None) -> int:

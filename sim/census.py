@@ -375,7 +375,7 @@ def _ready_to_leave(m: Model, person: Person, need: int, fit_time: float):
     dis = m.discharge
     now = m.env.now
     m.delayed.add(now, 1)
-    clock = DelayClock(m.rec, fit_time, m.open_delay_clocks)
+    clock = DelayClock(m.rec, fit_time, m.open_delay_clocks, person)
     if need == P0:
         clock.switch("awaiting assessment", now)
         yield from dis.transfer_day()

@@ -19,6 +19,7 @@ from .capacity import Escalation, follow
 from .costs import year_marks
 from .census import check_fits, population_params, seed_census, warmup_days_used
 from .errors import InvariantError
+from .groups import GroupBook
 from .params import Params
 from .pathways.care_home import CareHomes
 from .pathways.community import Community
@@ -80,6 +81,9 @@ class ReplicationOutput:
     runtime_seconds: float
     events: int
     extra: dict[str, float] = field(default_factory=dict)
+    # (kind, group, metric, value, person-years): outcomes by age band and frailty
+    # (sim.groups); empty in verification mode, whose people have neither.
+    outcomes_by_group: list[tuple[str, str, str, float, float]] = field(default_factory=list)
 
 
 class Model:
@@ -114,6 +118,8 @@ class Model:
         # Verification mode: people are textbook M/M/c customers who leave when medically fit.
         self.textbook = p.arrivals.mode == "poisson"
         self.departures = 0  # textbook people who have left (population mode: always 0)
+        if not self.textbook:
+            self.rec.groups = GroupBook(self.start, self.end)
 
         self.hospital = Hospital(self)
         self.community = Community(self)
@@ -138,6 +144,8 @@ class Model:
         self.entrants += 1
         self.alive.add(self.env.now, 1)
         self.loc[person.location].add(self.env.now, 1)
+        if self.rec.groups is not None:
+            self.rec.groups.joined(person, self.env.now)
 
     def textbook_person(self) -> Person:
         """A person with no history who arrives from outside (verification mode only)."""
@@ -160,9 +168,18 @@ class Model:
         now = self.env.now
         if person.location == HOME or location == HOME:
             person.settle_deficit(now, self.community.half_life)
+            groups = self.rec.groups
+            if groups is not None and person.location != location:
+                groups.at_home(person, now, 1.0 if location == HOME else -1.0)
         self.loc[person.location].add(now, -1)
         self.loc[location].add(now, 1)
         person.location = location
+
+    def regrouped(self, person: Person, band: int, frailty: int) -> None:
+        """The person has moved on from this age band and frailty level (by ageing or
+        growing frailer): their time counts in the new group from now on."""
+        if self.rec.groups is not None:
+            self.rec.groups.regrouped(person, self.env.now, band, frailty)
 
     def leave_community(self, person: Person) -> None:
         """A crisis takes the person out of home life: stop what ran there."""
@@ -210,10 +227,12 @@ class Model:
         if person.band_slot >= 0:
             self.demography.died(person)
         self.alive.add(now, -1)
+        if self.rec.groups is not None:
+            self.rec.groups.left(person, now)
         if person.key_worker:
             self.key_workers.add(now, -1)
         self.deaths += 1
-        self.rec.count("deaths", now)
+        self.rec.count("deaths", now, person=person)
         self.rec.count(f"deaths_{where}", now)
 
     def book_pooled_cost(self, service: str, payer: str, amount: float, now: float,
@@ -321,6 +340,9 @@ class Model:
             self.alive.add(0.0, n)
             self.loc[HOME].add(0.0, n - n_care_home)
             self.loc[CARE_HOME].add(0.0, n_care_home)
+            if self.rec.groups is not None:
+                self.rec.groups.start_population(0.0, start.bands, start.frailty,
+                                                 ~start.in_care_home)
             self.initial_people = n
             for person in start.residents:
                 self.care_home.start_census(person)
@@ -374,6 +396,8 @@ class Model:
                 abs(self.loc[ED].level - len(self.hospital.beds.waiting)) > 1e-6):
             raise InvariantError("verification queue: people in A&E differ from the bed queue")
         self._check_transfers()
+        if self.rec.groups is not None:
+            self.rec.groups.check(self.alive.level, self.loc[HOME].level)
         total_delay = sum(rec.delay_days.values())
         area = self.delayed.area
         if abs(total_delay - area) > 1e-6 * max(1.0, area):
@@ -438,5 +462,6 @@ def run_replication(p: Params, seed: int, replication: int) -> ReplicationOutput
         runtime_seconds=runtime,
         events=model.env.scheduled,
         extra=little,
+        outcomes_by_group=model.rec.groups.rows() if model.rec.groups is not None else [],
     )
 

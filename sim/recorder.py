@@ -82,6 +82,9 @@ class Recorder:
         self.acute_stay_days_in_window = 0.0
         self.completed_stays: list[float] = []  # lengths of stays ending in the window
         self.ascof_outcomes: list[bool] = []
+        # Outcomes by age band and frailty (a sim.groups.GroupBook); None where people have no
+        # band or frailty (the verification queue).
+        self.groups = None
 
     def tracker(self, name: str, capacity: float = float("inf")) -> Tracker:
         t = self.trackers.get(name)
@@ -92,15 +95,22 @@ class Recorder:
     def in_window(self, t: float) -> bool:
         return self.start <= t < self.end
 
-    def count(self, name: str, now: float, k: float = 1.0) -> None:
+    def count(self, name: str, now: float, k: float = 1.0, person=None) -> None:
+        """Count an event; with ``person`` also in that person's age band and frailty."""
         if self.start <= now < self.end:
             self.counts[name] += k
+            if person is not None and self.groups is not None:
+                self.groups.count(name, person.band, person.frailty, k)
 
-    def delay(self, reason: str, t0: float, t1: float) -> None:
+    def delay(self, reason: str, t0: float, t1: float,
+              group: tuple[int, int] | None = None) -> None:
+        """Book delayed days to a reason; ``group`` is the (age band, frailty) they go to."""
         a = t0 if t0 > self.start else self.start
         b = t1 if t1 < self.end else self.end
         if b > a:
             self.delay_days[reason] += b - a
+            if group is not None and self.groups is not None:
+                self.groups.count("delayed_discharge_days", group[0], group[1], b - a)
 
     def overlap(self, t0: float, t1: float) -> float:
         a = t0 if t0 > self.start else self.start
@@ -121,3 +131,5 @@ class Recorder:
     def close(self, now: float) -> None:
         for t in self.trackers.values():
             t.close(now)
+        if self.groups is not None:
+            self.groups.close(now)

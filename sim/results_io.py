@@ -137,6 +137,7 @@ def write_results(results, root: Path | str = RESULTS_ROOT, folder: Path | None 
     atomic_write_csv(out / "daily.csv", results.daily)
     atomic_write_csv(out / "delays_by_reason.csv", results.delays_by_reason)
     atomic_write_csv(out / "costs.csv", results.costs)
+    atomic_write_csv(out / "outcomes_by_group.csv", results.outcomes_by_group)
     atomic_write_text(out / "config.yaml",
                       yaml.safe_dump(results.params.model_dump(mode="json"), sort_keys=False))
     manifest = {
@@ -171,13 +172,17 @@ def write_comparison(cmp, root: Path | str = RESULTS_ROOT,
 
 
 def read_results(folder: Path | str) -> dict[str, Any]:
-    """Load a result folder back: its tables as DataFrames, its manifest and config."""
+    """Load a result folder back: its tables as DataFrames, its manifest and config.
+
+    A table the folder does not have (``outcomes_by_group`` in folders written before it was
+    recorded) is simply absent from the answer."""
     folder = Path(folder)
     if not (folder / "manifest.json").is_file():
         raise ConfigError(f"{folder} has no manifest.json: the run did not finish writing",
                           [("folder", str(folder), "a complete results folder")])
     out: dict[str, Any] = {"manifest": json.loads((folder / "manifest.json").read_text())}
-    for name in ("kpis", "summary", "daily", "delays_by_reason", "costs", "differences"):
+    for name in ("kpis", "summary", "daily", "delays_by_reason", "costs", "outcomes_by_group",
+                 "differences"):
         path = folder / f"{name}.csv"
         if path.is_file() and path.stat().st_size > 1:
             out[name] = pd.read_csv(path)
@@ -193,7 +198,7 @@ def read_results(folder: Path | str) -> dict[str, Any]:
 # Overrides that say how a run was executed, not what was simulated: not columns of a sweep.
 _NOT_SWEEP_COLUMNS = frozenset({"output_dir", "workers", "executor", "resume", "replications",
                                 "seed", "baseline"})
-POINT_TABLES = ("kpis", "summary", "daily", "delays_by_reason", "costs")
+POINT_TABLES = ("kpis", "summary", "daily", "delays_by_reason", "costs", "outcomes_by_group")
 # A sweep writes thousands of points: the C emitter, when PyYAML has it, is ten times faster.
 _YAML_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 _code_version_cache: dict[str, Any] = {}
@@ -262,7 +267,8 @@ def write_point(results, folder: Path | str, point: dict[str, Any] | None = None
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
     frames = {"kpis": results.kpis, "daily": results.daily,
-              "delays_by_reason": results.delays_by_reason, "costs": results.costs}
+              "delays_by_reason": results.delays_by_reason, "costs": results.costs,
+              "outcomes_by_group": results.outcomes_by_group}
     for name in tables:
         if name == "summary":
             atomic_write_csv(out / "summary.csv", results.summary(), index=True)

@@ -21,6 +21,7 @@ from .engine import ReplicationOutput, run_replication
 from .errors import ConfigError, ReplicationError
 from .executors import default_workers as _default_workers
 from .executors import resolve_executor, validate_executor
+from .groups import GROUP_COLUMNS
 from .limits import (
     check_points,
     check_replications,
@@ -60,6 +61,11 @@ class Results:
     runtime_seconds: float
     events: int = 0
     failures: list[Failure] = field(default_factory=list)
+    # Key outcomes by age band and by frailty, one row per replication, group and metric,
+    # with the person-years lived in the group (sim.groups); empty for results saved before
+    # it was recorded and in verification mode.
+    outcomes_by_group: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=GROUP_COLUMNS))
 
     @property
     def replications(self) -> int:
@@ -156,10 +162,12 @@ def _assemble(name: str, params: Params, seed: int,
                            "year": y, "cost": v}
                           for o in ok for (s, p, k, y), v in o.costs.items()],
                          columns=["replication", "service", "payer", "kind", "year", "cost"])
+    groups = pd.DataFrame([(o.replication, *row) for o in ok for row in o.outcomes_by_group],
+                          columns=GROUP_COLUMNS)
     if kpis.empty:
         kpis = pd.DataFrame(columns=["replication", *METRICS])
     return Results(name, params, seed, kpis, daily, delays, costs, runtime,
-                   sum(o.events for o in ok), failures)
+                   sum(o.events for o in ok), failures, groups)
 
 
 def _raise_failures(results: list[Results]) -> None:

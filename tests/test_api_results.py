@@ -33,6 +33,9 @@ def test_tables_have_the_documented_columns(small_run):
     assert {"replication", "day", "acute_occupied", "delayed_patients", "boarding"} <= set(
         small_run.daily.columns)
     assert list(small_run.delays_by_reason.columns) == ["replication", "reason", "delayed_days"]
+    assert list(small_run.outcomes_by_group.columns) == [
+        "replication", "group_kind", "group", "metric", "value", "person_years"]
+    assert set(small_run.outcomes_by_group["group_kind"]) == {"age_band", "frailty"}
     assert {"service", "payer", "cost"} <= set(small_run.costs.columns)
     payers = small_run.cost_by_payer()
     assert set(payers.columns) <= {"nhs", "local_authority", "pooled"}

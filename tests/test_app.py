@@ -206,6 +206,12 @@ def test_details_tabs_show_charts_tables_and_csv(ran):
     assert who, "the who-pays sentences name each partner"
     assert who[0].count("\n- ") == 2  # NHS, council (each net of the pool), all payers
     assert "pooled budget" in who[0] and "in cash" in who[0]
+    # Who gains and who loses: the key outcomes by age band and frailty, under an expander.
+    groups = next(e for e in at.expander if e.label == "By age band and frailty")
+    shown = groups.dataframe[0].value
+    assert len(shown) == 7 * 6
+    assert {"Aged 85 and over", "Severe frailty"} <= set(shown["Group"])
+    assert f"Change, {INTEG}" in shown.columns
 
 
 def test_a_failed_run_shows_a_message_and_keeps_the_earlier_results(monkeypatch):

@@ -425,6 +425,10 @@ def test_pdf_has_the_expected_pages(written):
     assert f"page {n} of {n}" in texts[-1]
     for title, start in outline[1:]:
         assert squash(title) in squash(texts[start]), title
+    # Who gains and who loses: the table by age band and frailty closes the flows section.
+    flows = range(starts[2], starts[3])
+    assert any(squash("Who gains and who loses") in squash(texts[i])
+               and squash("Severe frailty") in squash(texts[i]) for i in flows)
     # The PDF shows the same headline numbers as the HTML written with it.
     html = Page.parse(written["html"].read_text(encoding="utf-8"))
     first = re.sub(r"\s+", "", texts[0]).replace("\u2212", "-")

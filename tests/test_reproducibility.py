@@ -29,6 +29,8 @@ def test_two_workers_equal_one(small_fragmented, small_run):
     parallel = sim.run(small_fragmented, replications=3, seed=11, workers=2)
     pd.testing.assert_frame_equal(small_run.kpis, parallel.kpis)
     pd.testing.assert_frame_equal(small_run.delays_by_reason, parallel.delays_by_reason)
+    assert not small_run.outcomes_by_group.empty
+    pd.testing.assert_frame_equal(small_run.outcomes_by_group, parallel.outcomes_by_group)
 
 
 def test_replication_i_does_not_depend_on_how_many_run(small_fragmented, small_run):

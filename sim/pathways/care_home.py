@@ -87,7 +87,7 @@ class CareHomes:
         person.care = NURSING if kind == "nursing" else RESIDENTIAL
         m.move(person, CARE_HOME)
         self._resident_tracker(person).add(now, 1)
-        m.rec.count("care_home_admissions", now)
+        m.rec.count("care_home_admissions", now, person=person)
         m.community.schedule(person)
 
     def return_resident(self, person: Person) -> None:

@@ -77,6 +77,7 @@ class Demography:
         person.frailty += 1
         person.conditions += 1
         self.join(person)
+        self.m.regrouped(person, person.band, person.frailty - 1)
 
     def start(self, start: StartingPopulation, expected_deaths: list[float]) -> None:
         for person in start.people:
@@ -190,6 +191,7 @@ class Demography:
         self.leave(person)
         person.band += 1
         self.join(person)
+        self.m.regrouped(person, person.band - 1, person.frailty)
         # An older band carries more risk: risk stratification may now pick the person.
         self.m.community.offer_key_worker(person)
         if person.location == HOME:

@@ -87,20 +87,22 @@ REASON_FOR_SERVICE = {
 
 
 class DelayClock:
-    """Books the time between switches to the reason that was current."""
+    """Books the time between switches to the reason that was current, and to the age band
+    and frailty the person had when they became ready to leave."""
 
-    __slots__ = ("rec", "reason", "since", "open")
+    __slots__ = ("rec", "reason", "since", "open", "group")
 
-    def __init__(self, rec, now: float, open_clocks: set):
+    def __init__(self, rec, now: float, open_clocks: set, person: Person | None = None):
         self.rec = rec
         self.reason: str | None = None
         self.since = now
         self.open = open_clocks
+        self.group = (person.band, person.frailty) if person is not None else None
         open_clocks.add(self)
 
     def switch(self, reason: str | None, now: float) -> None:
         if self.reason is not None:
-            self.rec.delay(self.reason, self.since, now)
+            self.rec.delay(self.reason, self.since, now, self.group)
         self.reason = reason
         self.since = now
         if reason is None:
@@ -172,7 +174,7 @@ class Discharge:
         need = self.need(person, now)
         m.rec.count(f"pathway_{PATHWAY_NAMES[need]}", now)
         m.delayed.add(now, 1)
-        clock = DelayClock(m.rec, now, m.open_delay_clocks)
+        clock = DelayClock(m.rec, now, m.open_delay_clocks, person)
         policy = m.policy
         yield from self.wait_for(person, clock, "medical or therapy review",
                                  self.d.review_share, self.d.review_days)

@@ -125,9 +125,9 @@ class Hospital:
             return
         arrived = env.now
         if arrived - person.last_discharge <= 30.0:
-            m.rec.count("readmissions_30d", arrived)
+            m.rec.count("readmissions_30d", arrived, person=person)
         # The decision to admit is the emergency admission, bed or no bed.
-        m.rec.count("emergency_admissions", arrived)
+        m.rec.count("emergency_admissions", arrived, person=person)
         m.rec.cost("acute", "nhs", m.p.costs.admission_episode, arrived)
         request = self.beds.acquire()
         if not request.triggered:

@@ -8,13 +8,15 @@
 * :mod:`~sim.readout.verdict`: the one verdict vocabulary and the gridlock warning;
 * :mod:`~sim.readout.words`: sentences (the one :class:`Headline` type);
 * :mod:`~sim.readout.tables`: tidy per-year tables of a comparison;
+* :mod:`~sim.readout.groups`: key outcomes by age band and frailty, as rates in each group's
+  person-years, with paired differences;
 * :mod:`~sim.readout.money`: cash and capacity released, each partner net of the pooled
   budget, fixed and variable, year by year, per head, in one price year.
 
 Totals are per year on every surface, with the run length stated (:func:`run_length`).
 """
 
-from . import catalogue, fmt, money, stats, tables, verdict, words
+from . import catalogue, fmt, groups, money, stats, tables, verdict, words
 from .catalogue import (
     BOARD_HEADLINES,
     CATALOGUE,
@@ -29,6 +31,7 @@ from .catalogue import (
     metric,
     service_name,
 )
+from .groups import group_rates, outcomes_by_group_display, outcomes_by_group_table
 from .stats import differences, per_year_factor
 from .tables import (
     cost_by_service_table,
@@ -59,8 +62,9 @@ __all__ = [
     "BOARD_HEADLINES", "CATALOGUE", "FLOW", "HEAVY_TAILED", "Headline", "KEY_METRICS", "Metric",
     "PAYER", "PAYERS", "Payer", "VERDICTS", "Warning", "catalogue", "cost_by_service_table",
     "daily_bands", "delays_by_reason_table", "difference_table", "differences", "estimate",
-    "flow_table", "fmt", "format_difference", "format_value", "gridlock", "headline",
-    "headlines", "is_total", "metric", "money", "nominal_date", "payer_table",
+    "flow_table", "fmt", "format_difference", "format_value", "gridlock", "group_rates",
+    "groups", "headline", "headlines", "is_total", "metric", "money", "nominal_date",
+    "outcomes_by_group_display", "outcomes_by_group_table", "payer_table",
     "per_year_factor", "place_text", "run_length", "service_name", "simulated_people",
     "simulated_population", "stats", "summary_table", "sweep_table", "tables", "verdict",
     "verdict_of", "warnings", "words",

@@ -296,6 +296,29 @@ def delay_reason_name(reason: str) -> str:
     return reason[:1].upper() + reason[1:]
 
 
+# Person groups of Results.outcomes_by_group (sim/groups.py): how each kind and group is named.
+GROUP_KIND_NAMES = {"age_band": "Age band", "frailty": "Frailty"}
+GROUP_NAMES = {
+    ("age_band", "65-74"): "Aged 65-74",
+    ("age_band", "75-84"): "Aged 75-84",
+    ("age_band", "85+"): "Aged 85 and over",
+    ("frailty", "fit"): "Fit",
+    ("frailty", "mild"): "Mild frailty",
+    ("frailty", "moderate"): "Moderate frailty",
+    ("frailty", "severe"): "Severe frailty",
+}
+# The outcomes shown by group, each as a rate in the group's own person-years so groups of
+# different sizes read alike: (metric, unit as a reader sees it, per how many person-years).
+GROUP_OUTCOMES = (
+    ("emergency_admissions", "per 1,000 person-years", 1000.0),
+    ("readmissions_30d", "per 1,000 person-years", 1000.0),
+    ("delayed_discharge_days", "per 1,000 person-years", 1000.0),
+    ("care_home_admissions", "per 1,000 person-years", 1000.0),
+    ("deaths", "per 1,000 person-years", 1000.0),
+    ("days_at_home", "days per person per year", 1.0),
+)
+
+
 # Flow through the discharge pathways and services (Results.kpis columns), in reading order.
 FLOW = ("pathway_P0", "pathway_P1", "pathway_P2", "pathway_P3", "pathway_P3_back",
         "reablement_starts", "intermediate_care_admissions", "care_home_admissions", "deaths")
@@ -353,8 +376,9 @@ CHANGE_SPLIT = {"cash": "Cash (money that actually moves)",
 
 __all__ = [
     "BOARD_HEADLINES", "CATALOGUE", "CENSUS", "CHANGE_SPLIT", "COST_SPLITS", "Census",
-    "CostSplit", "DELAY_REASONS", "FLOW", "FLOW_TABLE", "GRIDLOCK_METRICS", "HEAVY_TAILED",
-    "KEY_METRICS", "METRICS", "Metric", "PAYER", "PAYERS", "Payer", "SERVICES", "TOTAL_ROW",
+    "CostSplit", "DELAY_REASONS", "FLOW", "FLOW_TABLE", "GRIDLOCK_METRICS", "GROUP_KIND_NAMES",
+    "GROUP_NAMES", "GROUP_OUTCOMES", "HEAVY_TAILED", "KEY_METRICS", "METRICS", "Metric", "PAYER",
+    "PAYERS", "Payer", "SERVICES", "TOTAL_ROW",
     "delay_reason_name", "is_total", "metric", "service_name",
 ]
 

@@ -106,6 +106,7 @@ def load_comparison(folder: Path | str):
     import pandas as pd
 
     from ..config import validate
+    from ..groups import GROUP_COLUMNS
     from ..metrics import METRICS
     from ..results_io import read_results
     from ..runner import Comparison, Failure, Results
@@ -133,12 +134,14 @@ def load_comparison(folder: Path | str):
         kpis = sub.get("kpis", pd.DataFrame(columns=["replication", *METRICS]))
         empty = {"daily": ["replication", "day"],
                  "delays_by_reason": ["replication", "reason", "delayed_days"],
-                 "costs": ["replication", "service", "payer", "cost"]}
+                 "costs": ["replication", "service", "payer", "cost"],
+                 "outcomes_by_group": GROUP_COLUMNS}
         tables = {k: sub.get(k, pd.DataFrame(columns=cols)) for k, cols in empty.items()}
         failures = [Failure(**f) for f in m.get("failures", [])]
         results[name] = Results(name, params, int(m.get("seed", manifest.get("seed", 0))), kpis,
                                 tables["daily"], tables["delays_by_reason"], tables["costs"],
-                                float(m.get("runtime_seconds", 0.0)), 0, failures)
+                                float(m.get("runtime_seconds", 0.0)), 0, failures,
+                                tables["outcomes_by_group"])
     cmp = Comparison(results, int(manifest.get("seed", 0)),
                      manifest.get("baseline") or next(iter(results)))
     return cmp, {"folder": str(folder), "manifest": manifest}

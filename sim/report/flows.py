@@ -12,6 +12,7 @@ from ..readout.catalogue import CENSUS, FLOW_TABLE, delay_reason_name, metric
 from ..readout.tables import heavy_tailed_present
 from . import charts
 from .data import Ctx, comparison_rows, get_param, plain_period
+from .groups import group_blocks
 from .model import Figure, Heading, Section, Table
 
 
@@ -143,6 +144,7 @@ def flows_section(ctx: Ctx) -> Section:
                             [2.4] * len(ctx.alts),
                             caption="Mean occupancy by service (share of capacity in use)",
                             small=True))
+    blocks.extend(group_blocks(ctx))
     return Section("flows", "Flows and capacity", blocks)
 
 
