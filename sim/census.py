@@ -329,6 +329,36 @@ def seed_census(m: Model, start: StartingPopulation, crisis_rates: np.ndarray) -
     for person in pick.take(c.waiting_in_ae):
         m.env.process(m.hospital.episode(person))
 
+    _recent_discharges(m, pick, gen, c.in_acute())
+
+
+# Mean acute stay (treatment and waiting) and share of stays ending at home at the defaults
+# (docs/validation: los_mean 7.8 days; pathways 0 and 1 about 81% of discharges).
+RECENT_STAY_DAYS = 7.8
+RECENT_HOME_SHARE = 0.81
+
+
+def _recent_discharges(m: Model, pick: _Chooser, gen: np.random.Generator, in_acute: int) -> None:
+    """People sent home in the 30 days before the census are still at raised risk of
+    readmission. A census does not list them, so a ward of ``in_acute`` people is taken to
+    have discharged home ``in_acute / RECENT_STAY_DAYS * RECENT_HOME_SHARE`` a day (Little's
+    law), each at a uniform time in the last 30 days and with the readmission risk of a
+    discharge without delay still to come. Without them a census start admits fewer people
+    in its first month than a warmed-up run in the same state."""
+    n = int(round(30.0 * in_acute / RECENT_STAY_DAYS * RECENT_HOME_SHARE))
+    d = m.p.discharge
+    risk = min(0.95, d.readmission_30d_base * m.policy.readmission_multiplier())
+    if n <= 0 or risk <= 0:
+        return
+    hazard = -math.log(1.0 - risk) / 30.0
+    for person in pick.take(n, frail=True, independent=False):
+        since = float(gen.uniform(0.0, 30.0))
+        # Memoryless: the excess crisis still to come in the rest of the 30 days.
+        wait = float(gen.exponential(1.0 / hazard))
+        if since + wait < 30.0:
+            person.excess_crisis_at = wait
+            m.community.schedule(person)
+
 
 def _to_bed(m: Model, person: Person, admitted: float) -> None:
     m.leave_community(person)
