@@ -127,13 +127,18 @@ def _custom_base(raw_json: str) -> tuple[dict[str, Any], frozenset[str]]:
     return params.model_dump(mode="json"), params.blank_capacities()
 
 
-@st.cache_data(show_spinner=False)
 def blank_defaults(name: str, population: int) -> dict[str, float]:
     """What each capacity of this scenario would be if left empty, at this population, the
     scenario's other settings as they are: its discharge-to-assess share sizes bridging and
     interim beds, which come out of home care and care homes (``Params.resolved``)."""
     data, _ = base(name)
     data["population"]["size"] = population
+    return _blank_defaults(json.dumps(data, sort_keys=True))
+
+
+@st.cache_data(show_spinner=False)
+def _blank_defaults(raw_json: str) -> dict[str, float]:
+    data = json.loads(raw_json)
     out = {}
     for path in sim.Params().blank_capacities():
         block, field = path.split(".")

@@ -458,3 +458,22 @@ def test_a_variant_is_the_baseline_plus_exact_changes_and_names_never_collide():
     assert cfg["+20 reablement places"]["reablement"]["slots"] == \
         base.resolved().reablement.slots + 20
     assert cfg["+20 reablement places"]["levers"] == cfg["fragmented"]["levers"]
+
+
+def test_capacity_hints_follow_the_scenario_and_what_discharge_to_assess_takes():
+    """The "Empty: follows the population (N)" hint is what the scenario's blank capacity
+    resolves to: integrated has bridging places and interim beds, taken out of home-care
+    hours and care-home beds; fragmented has none."""
+    from app_pages.common import _blank_defaults
+
+    def hints(name):
+        data = sim.load_scenario(name, overrides=["population.size=50000"]).model_dump(mode="json")
+        return _blank_defaults(json.dumps(data, sort_keys=True))
+
+    frag, integ = hints("fragmented"), hints("integrated")
+    assert frag["bridging.places"] == 0 and integ["bridging.places"] > 0
+    p = sim.load_scenario("integrated", overrides=["population.size=50000"]).resolved()
+    assert integ["home_care.hours_per_week"] == p.home_care.hours_per_week
+    assert integ["home_care.hours_per_week"] == pytest.approx(
+        frag["home_care.hours_per_week"] - p.bridging.places * p.bridging.hours_per_place)
+    assert integ["care_home.beds"] == frag["care_home.beds"] - p.intermediate_care.interim_beds
