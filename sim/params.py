@@ -740,8 +740,9 @@ class Discharge(Block):
     assessment_days: float = param(
         0.2, unit="working days", ge=0.01, le=30,
         description="Social worker time per discharge assessment.",
-        source=f"calibrated with provider_assessment_wait_days so waits for assessment are "
-        f"near their share in {CSV}: dtoc_reason_split_2018_19 (awaiting assessment 11.3%)",
+        source=f"calibrated, with the receiving service's own assessment wait, so waits for "
+        f"assessment are near their share in {CSV}: dtoc_reason_split_2018_19 (awaiting "
+        "assessment 11.3%)",
         evidence="weak",
     )
     provider_assessment_wait_days: float = param(

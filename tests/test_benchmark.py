@@ -31,6 +31,8 @@ IDLE = [
     "community.home_care_referral_per_year_moderate=0",
     "community.home_care_referral_per_year_severe=0",
     "community.care_home_direct_per_year_severe=0", "home_care.package_end_per_year=0",
+    # A starting client who finds no hours waits, and a wait has a give-up time pending.
+    "home_care.waiting_give_up_days=0",
 ]
 
 
