@@ -7,9 +7,12 @@ other processes or on a cluster.
 
 from __future__ import annotations
 
+import gc
 import itertools
 import math
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import simpy
@@ -57,12 +60,55 @@ class CountingEnvironment(simpy.Environment):
     reading that counter costs nothing per event, unlike overriding ``schedule``.
     """
 
+    def __init__(self, initial_time: float = 0):
+        super().__init__(initial_time)
+        # SimPy binds env.timeout, env.event, env.process... to the instance only for the
+        # names in the instance's own class; a subclass would otherwise build a bound method
+        # on every call (a few percent of a run).
+        for name, obj in vars(simpy.Environment).items():
+            if type(obj) is simpy.core.BoundClass:
+                setattr(self, name, getattr(self, name))
+
     @property
     def scheduled(self) -> int:
         n = next(self._eid)
         # Put back the id just taken, so reading never changes the order of later events.
         self._eid = itertools.count(n)
         return n
+
+
+_gc_lock = threading.Lock()
+_gc_pauses = 0
+_gc_was_enabled = False
+
+
+@contextmanager
+def _collection_paused():
+    """Pause the cyclic garbage collector; the last of overlapping pauses (replications in
+    threads of one process) puts it back as it was before the first."""
+    global _gc_pauses, _gc_was_enabled
+    with _gc_lock:
+        if _gc_pauses == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _gc_pauses += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_pauses -= 1
+            if _gc_pauses == 0 and _gc_was_enabled:
+                gc.enable()
+
+
+class _OrderedSet(dict):
+    """A set that iterates in insertion order (the ``add``/``discard`` of a set)."""
+
+    def add(self, item) -> None:
+        self[item] = None
+
+    def discard(self, item) -> None:
+        self.pop(item, None)
 
 
 class _Unstable(Exception):
@@ -114,7 +160,10 @@ class Model:
         self.delayed = self.rec.tracker("delayed")
         self.bridging = self.rec.tracker("bridging")
         self.key_workers = self.rec.tracker("key_worker_caseload")
-        self.open_delay_clocks: set = set()  # delays still running when the run stops
+        # Delays still running, in the order they started: the run closes them in that
+        # order, so the days each reason adds up to do not depend on where in memory the
+        # clocks happen to live (a set's order would, and so would the last digit).
+        self.open_delay_clocks = _OrderedSet()
         # Verification mode: people are textbook M/M/c customers who leave when medically fit.
         self.textbook = p.arrivals.mode == "poisson"
         self.departures = 0  # textbook people who have left (population mode: always 0)
@@ -321,6 +370,20 @@ class Model:
             day += 1
 
     def run(self) -> None:
+        # Building the population makes hundreds of thousands of long-lived objects: the
+        # cyclic garbage collector would rescan all of them again and again as they pile up,
+        # and then on every full collection of the run. They are built with collection paused
+        # and then left out of it (frozen) until the run is over; nothing they hold is
+        # garbage before then.
+        with _collection_paused():
+            self._build()
+        gc.freeze()
+        try:
+            self._simulate()
+        finally:
+            gc.unfreeze()
+
+    def _build(self) -> None:
         env = self.env
         p = self.p
         if self.textbook:
@@ -366,6 +429,9 @@ class Model:
         env.process(self._daily())
         if p.run.days > 365.0:
             env.process(year_marks(self))
+
+    def _simulate(self) -> None:
+        env = self.env
         # run(until=end) stops before any other event due at exactly `end` (SimPy gives the
         # stop urgent priority), so no bed is granted whose holder has not yet moved in.
         try:
