@@ -14,8 +14,11 @@ import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from heapq import heappop
 
 import simpy
+from simpy.core import EmptySchedule, StopSimulation
+from simpy.events import URGENT, EventPriority
 
 from .calendar import Calendar
 from .capacity import Escalation, follow
@@ -68,6 +71,44 @@ class CountingEnvironment(simpy.Environment):
         for name, obj in vars(simpy.Environment).items():
             if type(obj) is simpy.core.BoundClass:
                 setattr(self, name, getattr(self, name))
+
+    def run(self, until=None):
+        """SimPy's ``run(until=time)`` with ``step()`` written into the loop: the same events
+        in the same order, one Python call fewer for each of the millions of events."""
+        if until is None or isinstance(until, simpy.Event):
+            return super().run(until)
+        at = until if isinstance(until, int) else float(until)
+        if at <= self._now:
+            raise ValueError(f"until ({at}) must be greater than the current simulation time")
+        stop = simpy.Event(self)
+        stop._ok = True
+        stop._value = None
+        self.schedule(stop, URGENT, at - self._now)
+        stop.callbacks.append(StopSimulation.callback)
+        queue = self._queue
+        try:
+            while True:
+                try:
+                    self._now, _, _, event = heappop(queue)
+                except IndexError:
+                    raise EmptySchedule from None
+                callbacks, event.callbacks = event.callbacks, None
+                try:
+                    for callback in callbacks:
+                        callback(event)
+                except StopSimulation:
+                    event.callbacks = callbacks[callbacks.index(callback) + 1:]
+                    self.schedule(event, EventPriority(-1))
+                    raise
+                if not event._ok and not hasattr(event, "_defused"):
+                    exc = type(event._value)(*event._value.args)
+                    exc.__cause__ = event._value
+                    raise exc
+        except StopSimulation as exc:
+            return exc.args[0]
+        except EmptySchedule:
+            raise RuntimeError(f'No scheduled events left but "until" event was not '
+                               f"triggered: {stop}") from None
 
     @property
     def scheduled(self) -> int:
