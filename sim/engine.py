@@ -411,18 +411,18 @@ class Model:
             day += 1
 
     def run(self) -> None:
-        # Building the population makes hundreds of thousands of long-lived objects: the
-        # cyclic garbage collector would rescan all of them again and again as they pile up,
-        # and then on every full collection of the run. They are built with collection paused
-        # and then left out of it (frozen) until the run is over; nothing they hold is
-        # garbage before then.
+        # A run makes hundreds of thousands of objects that live as long as the model (the
+        # people, their pending events) and no garbage with cycles in it. The cyclic
+        # collector would only rescan them, again and again (a tenth of a 200,000-person
+        # run): it is paused for the run, and what the run made is handed to its oldest
+        # generation at the end, so it is not sifted through as young when collection resumes.
         with _collection_paused():
-            self._build()
-        gc.freeze()
-        try:
-            self._simulate()
-        finally:
-            gc.unfreeze()
+            try:
+                self._build()
+                self._simulate()
+            finally:
+                gc.freeze()
+                gc.unfreeze()
 
     def _build(self) -> None:
         env = self.env
@@ -558,17 +558,23 @@ def run_replication(p: Params, seed: int, replication: int) -> ReplicationOutput
     costs = replication_costs(model)
     check_payers(costs)
     kpis = compute_kpis(model)
-    runtime = time.perf_counter() - t0
-    return ReplicationOutput(
+    out = ReplicationOutput(
         replication=replication,
         kpis=kpis,
         daily=model.rec.daily,
         delays_by_reason=dict(model.rec.delay_days),
         costs=costs,
         counts=dict(model.rec.counts),
-        runtime_seconds=runtime,
+        runtime_seconds=0.0,
         events=model.env.scheduled,
         extra=little,
         outcomes_by_group=model.rec.groups.rows() if model.rec.groups is not None else [],
     )
+    # The model's parts refer to one another, so only the cyclic collector frees it; with
+    # collection paused during runs, it would otherwise wait for a full collection that the
+    # next replications never trigger, and a worker's memory would grow run after run.
+    del model
+    gc.collect()
+    out.runtime_seconds = time.perf_counter() - t0
+    return out
 
