@@ -71,6 +71,17 @@ class CountingEnvironment(simpy.Environment):
         for name, obj in vars(simpy.Environment).items():
             if type(obj) is simpy.core.BoundClass:
                 setattr(self, name, getattr(self, name))
+        self.now = self._now
+
+    # The clock as a plain attribute rather than SimPy's property: it is read millions of
+    # times a run. Every step below sets it together with SimPy's own ``_now``.
+    now: float = 0.0
+
+    def step(self) -> None:
+        try:
+            super().step()
+        finally:  # the step that stops a run raises
+            self.now = self._now
 
     def run(self, until=None):
         """SimPy's ``run(until=time)`` with ``step()`` written into the loop: the same events
@@ -89,9 +100,10 @@ class CountingEnvironment(simpy.Environment):
         try:
             while True:
                 try:
-                    self._now, _, _, event = heappop(queue)
+                    now, _, _, event = heappop(queue)
                 except IndexError:
                     raise EmptySchedule from None
+                self._now = self.now = now
                 callbacks, event.callbacks = event.callbacks, None
                 try:
                     for callback in callbacks:
