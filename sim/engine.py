@@ -563,30 +563,35 @@ class Model:
 def run_replication(p: Params, seed: int, replication: int) -> ReplicationOutput:
     from .metrics import check_payers, compute_kpis, replication_costs
 
+    global _model_left_behind
     t0 = time.perf_counter()
+    if _model_left_behind:
+        # The last replication's model: its parts refer to one another, so only the cyclic
+        # collector frees it, and with collection paused during runs the full collection
+        # that would find it may never come: a worker's memory would grow run after run.
+        _model_left_behind = False
+        gc.collect()
     model = Model(p, Streams(replication_seed(seed, replication)))
     model.run()
     little = model.check_invariants()
     costs = replication_costs(model)
     check_payers(costs)
     kpis = compute_kpis(model)
-    out = ReplicationOutput(
+    runtime = time.perf_counter() - t0
+    _model_left_behind = True
+    return ReplicationOutput(
         replication=replication,
         kpis=kpis,
         daily=model.rec.daily,
         delays_by_reason=dict(model.rec.delay_days),
         costs=costs,
         counts=dict(model.rec.counts),
-        runtime_seconds=0.0,
+        runtime_seconds=runtime,
         events=model.env.scheduled,
         extra=little,
         outcomes_by_group=model.rec.groups.rows() if model.rec.groups is not None else [],
     )
-    # The model's parts refer to one another, so only the cyclic collector frees it; with
-    # collection paused during runs, it would otherwise wait for a full collection that the
-    # next replications never trigger, and a worker's memory would grow run after run.
-    del model
-    gc.collect()
-    out.runtime_seconds = time.perf_counter() - t0
-    return out
+
+
+_model_left_behind = False  # a finished model may be waiting for the cyclic collector
 
