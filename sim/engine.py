@@ -154,6 +154,9 @@ def _collection_paused():
                 gc.enable()
 
 
+_model_left_behind = False  # a finished model may be waiting for the cyclic collector
+
+
 class _OrderedSet(dict):
     """A set that iterates in insertion order (the ``add``/``discard`` of a set)."""
 
@@ -428,6 +431,14 @@ class Model:
         # collector would only rescan them, again and again (a tenth of a 200,000-person
         # run): it is paused for the run, and what the run made is handed to its oldest
         # generation at the end, so it is not sifted through as young when collection resumes.
+        global _model_left_behind
+        if _model_left_behind:
+            # The model run before this one: its parts refer to one another, so only a full
+            # collection frees it, and with collection paused during runs that may never
+            # come on its own: a worker's memory would grow run after run. A process that
+            # runs one model never pays for this.
+            _model_left_behind = False
+            gc.collect()
         with _collection_paused():
             try:
                 self._build()
@@ -435,6 +446,7 @@ class Model:
             finally:
                 gc.freeze()
                 gc.unfreeze()
+                _model_left_behind = True
 
     def _build(self) -> None:
         env = self.env
@@ -563,14 +575,7 @@ class Model:
 def run_replication(p: Params, seed: int, replication: int) -> ReplicationOutput:
     from .metrics import check_payers, compute_kpis, replication_costs
 
-    global _model_left_behind
     t0 = time.perf_counter()
-    if _model_left_behind:
-        # The last replication's model: its parts refer to one another, so only the cyclic
-        # collector frees it, and with collection paused during runs the full collection
-        # that would find it may never come: a worker's memory would grow run after run.
-        _model_left_behind = False
-        gc.collect()
     model = Model(p, Streams(replication_seed(seed, replication)))
     model.run()
     little = model.check_invariants()
@@ -578,7 +583,6 @@ def run_replication(p: Params, seed: int, replication: int) -> ReplicationOutput
     check_payers(costs)
     kpis = compute_kpis(model)
     runtime = time.perf_counter() - t0
-    _model_left_behind = True
     return ReplicationOutput(
         replication=replication,
         kpis=kpis,
@@ -591,7 +595,3 @@ def run_replication(p: Params, seed: int, replication: int) -> ReplicationOutput
         extra=little,
         outcomes_by_group=model.rec.groups.rows() if model.rec.groups is not None else [],
     )
-
-
-_model_left_behind = False  # a finished model may be waiting for the cyclic collector
-
