@@ -13,7 +13,6 @@ import json
 import os
 import re
 import threading
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -347,35 +346,6 @@ def warm_up_workers() -> None:
 def _wait_for_warm_up(timeout: float = 60.0) -> None:
     if WORKERS > 1:
         _warm_up_thread(WORKERS).join(timeout)
-
-
-@st.cache_data(max_entries=24, show_spinner=False)
-def run_comparison(config_json: str, seed: int, replications: int, baseline: str,
-                   _label: str = "Running") -> sim.Comparison:
-    """sim.compare on the exact configuration, cached on (configuration, seed, replications,
-    baseline); ``_label`` only names the progress bar and is not part of the cache key.
-
-    The progress bar is drawn inside this function because Streamlit replays what a cached
-    function drew, and cannot replay updates to an element created outside it; the bar is
-    emptied at the end so a replay shows nothing.
-    """
-    scenarios = {name: sim.Params.model_validate(data)
-                 for name, data in json.loads(config_json).items()}
-    slot = st.empty()
-    bar = slot.progress(0.0, text=f"{_label}: starting")
-    t0 = time.perf_counter()
-
-    def progress(done: int, total: int) -> None:
-        bar.progress(done / total, text=f"{_label}: {done} of {total} simulation runs done "
-                     f"({time.perf_counter() - t0:.0f} s)")
-
-    # The warm-up and this run share one process pool: let the warm-up finish creating it.
-    _wait_for_warm_up()
-    try:
-        return sim.compare(scenarios, replications=replications, seed=seed, workers=WORKERS,
-                           baseline=baseline, progress=progress)
-    finally:
-        slot.empty()
 
 
 def describe_error(exc: BaseException) -> str:

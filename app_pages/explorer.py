@@ -8,6 +8,7 @@ import streamlit as st
 
 import sim
 from app_pages import common, widgets
+from app_pages import runs as run_lib
 from sim import readout as ro
 from sim.readout.catalogue import scenario_title as title
 
@@ -100,19 +101,93 @@ reps = int(ss["x|replications"])
 runs = len(steps) * reps
 st.caption(f"{len(steps)} steps × {reps} replications = {runs:,} simulation runs.")
 
+# Names of the sweep's steps, in the capacity's own words.
+UNIT_NOUN = {"acute.beds": "bed", "reablement.slots": "place", "intermediate_care.beds": "bed",
+             "home_care.hours_per_week": "weekly hour", "care_home.beds": "bed",
+             "social_work.staff": "social worker"}
+
+
+def sweep_frame(cmp: sim.Comparison, values: dict[str, float]) -> pd.DataFrame:
+    """One row per step: means and 95% ranges, and the replications that gridlocked."""
+    table = ro.sweep_table(cmp, values)
+    table["x"] = table["value"]
+    table["gridlock"] = table["unstable_replications"] > 0
+    table["replications"] = [cmp.results[n].replications for n in table["scenario"]]
+    table["runs_gridlocked"] = [f"{u:,.0f} of {r:,.0f}" for u, r in
+                                zip(table["unstable_replications"], table["replications"])]
+    return table
+
+
+def sweep_chart(table: pd.DataFrame, cap_spec, metric: str, title: str, scale: float = 1.0,
+                y_title: str = "", zero: bool = False) -> alt.Chart:
+    x_title = f"{cap_spec.label} ({cap_spec.unit})"
+    data = pd.DataFrame({"x": table["x"], "mean": table[metric] / scale,
+                         "low": table[f"{metric}_low"] / scale,
+                         "high": table[f"{metric}_high"] / scale,
+                         "gridlock": table["gridlock"],
+                         "runs_gridlocked": table["runs_gridlocked"]})
+    axis = alt.Axis(format=",d", tickMinStep=1) if cap_spec.whole else alt.Axis(format=",.0f")
+    base = alt.Chart(data).encode(x=alt.X("x:Q", title=x_title, scale=alt.Scale(zero=False),
+                                          axis=axis))
+    line = base.mark_line(point=True).encode(
+        y=alt.Y("mean:Q", title=y_title, scale=alt.Scale(zero=zero)),
+        tooltip=[alt.Tooltip("x:Q", title=cap_spec.label, format=",.0f"),
+                 alt.Tooltip("mean:Q", title="Average", format=",.1f"),
+                 alt.Tooltip("low:Q", title="95% range from", format=",.1f"),
+                 alt.Tooltip("high:Q", title="95% range to", format=",.1f")])
+    bars = base.mark_errorbar(ticks=True).encode(
+        y=alt.Y("low:Q", title=y_title, scale=alt.Scale(zero=zero)), y2="high:Q")
+    # Points where a replication gridlocked are marked: their totals describe a hospital
+    # that could not cope, so a lower figure there is not an improvement.
+    marks = base.transform_filter("datum.gridlock").mark_point(
+        shape="cross", size=220, color="#d62728", filled=True).encode(
+        y=alt.Y("mean:Q", title=y_title, scale=alt.Scale(zero=zero)),
+        tooltip=[alt.Tooltip("x:Q", title=cap_spec.label, format=",.0f"),
+                 alt.Tooltip("runs_gridlocked:N", title="Replications in gridlock")])
+    return alt.layer(bars, line, marks).properties(title=title, height=300)
+
+
+def draw_charts(table: pd.DataFrame, cap_spec) -> None:
+    left, right = st.columns(2)
+    with left:
+        st.altair_chart(sweep_chart(table, cap_spec, "delayed_discharge_days",
+                                    "Delayed days in hospital a year",
+                                    y_title="delayed days a year", zero=True), width="stretch")
+    with right:
+        st.altair_chart(sweep_chart(table, cap_spec, "cost_total", "Public cost a year",
+                                    scale=1e6, y_title="£ million a year"), width="stretch")
+
+
 status = st.container()
+live = st.empty()
 if st.button("Run the sweep", type="primary", key="sweep_run_button",
              icon=":material/play_arrow:"):
+    step_values = dict(zip(steps, values))
+    bar = status.progress(0.0, text="Capacity sweep: starting")
+
+    def show_so_far(cmp: sim.Comparison, done: int, total: int, seconds: float) -> None:
+        """Every step so far, drawn as soon as each has another replication back (the steps
+        share their random numbers, so they are compared on the same replications)."""
+        bar.progress(done / total, text=f"Capacity sweep: {done} of {total} replications of "
+                     f"every step done ({run_lib.fmt_duration(seconds)})")
+        with live.container():
+            st.info(f"Provisional: {done} of {total} replications of every step so far; the "
+                    "points and ranges settle as the others arrive.",
+                    icon=":material/hourglass_top:")
+            draw_charts(sweep_frame(cmp, step_values), spec)
+
     try:
-        with status:
-            cmp = common.run_comparison(config_json, settings.seed, reps, next(iter(steps)),
-                                        _label="Capacity sweep")
+        outcome = run_lib.stream(config_json, settings.seed, reps, next(iter(steps)),
+                                 on_update=show_so_far)
     except Exception as exc:  # shown to the planner; the previous sweep stays on screen
         ss["sweep_error"] = common.describe_error(exc)
     else:
-        ss["sweep"] = {"cmp": cmp, "values": dict(zip(steps, values)), "capacity": capacity,
+        ss["sweep"] = {"cmp": outcome.comparison, "values": step_values, "capacity": capacity,
                        "config": config_json, "base": base_name, "current": float(current)}
         ss.pop("sweep_error", None)
+    finally:
+        bar.empty()
+        live.empty()
 
 if ss.get("sweep_error"):
     st.error("The sweep did not finish; the results below (if any) are from the previous one."
@@ -129,18 +204,8 @@ if sweep["config"] != config_json:
                "update it.", icon=":material/warning:")
 
 cap_spec = widgets.spec(sweep["capacity"])
-table = ro.sweep_table(sweep["cmp"], sweep["values"])
-table["x"] = table["value"]
+table = sweep_frame(sweep["cmp"], sweep["values"])
 x_title = f"{cap_spec.label} ({cap_spec.unit})"
-
-table["gridlock"] = table["unstable_replications"] > 0
-table["replications"] = [sweep["cmp"].results[n].replications for n in table["scenario"]]
-table["runs_gridlocked"] = [f"{u:,.0f} of {r:,.0f}" for u, r in
-                            zip(table["unstable_replications"], table["replications"])]
-# Names of the sweep's steps, in the capacity's own words.
-UNIT_NOUN = {"acute.beds": "bed", "reablement.slots": "place", "intermediate_care.beds": "bed",
-             "home_care.hours_per_week": "weekly hour", "care_home.beds": "bed",
-             "social_work.staff": "social worker"}
 noun = UNIT_NOUN.get(sweep["capacity"], "unit")
 
 
@@ -168,41 +233,7 @@ if len(locked):
              icon=":material/warning:")
 
 
-def sweep_chart(metric: str, title: str, scale: float = 1.0, y_title: str = "",
-                zero: bool = False) -> alt.Chart:
-    data = pd.DataFrame({"x": table["x"], "mean": table[metric] / scale,
-                         "low": table[f"{metric}_low"] / scale,
-                         "high": table[f"{metric}_high"] / scale,
-                         "gridlock": table["gridlock"],
-                         "runs_gridlocked": table["runs_gridlocked"]})
-    axis = alt.Axis(format=",d", tickMinStep=1) if cap_spec.whole else alt.Axis(format=",.0f")
-    base = alt.Chart(data).encode(x=alt.X("x:Q", title=x_title, scale=alt.Scale(zero=False),
-                                          axis=axis))
-    line = base.mark_line(point=True).encode(
-        y=alt.Y("mean:Q", title=y_title, scale=alt.Scale(zero=zero)),
-        tooltip=[alt.Tooltip("x:Q", title=cap_spec.label, format=",.0f"),
-                 alt.Tooltip("mean:Q", title="Average", format=",.1f"),
-                 alt.Tooltip("low:Q", title="95% range from", format=",.1f"),
-                 alt.Tooltip("high:Q", title="95% range to", format=",.1f")])
-    bars = base.mark_errorbar(ticks=True).encode(
-        y=alt.Y("low:Q", title=y_title, scale=alt.Scale(zero=zero)), y2="high:Q")
-    # Points where a replication gridlocked are marked: their totals describe a hospital
-    # that could not cope, so a lower figure there is not an improvement.
-    marks = base.transform_filter("datum.gridlock").mark_point(
-        shape="cross", size=220, color="#d62728", filled=True).encode(
-        y=alt.Y("mean:Q", title=y_title, scale=alt.Scale(zero=zero)),
-        tooltip=[alt.Tooltip("x:Q", title=cap_spec.label, format=",.0f"),
-                 alt.Tooltip("runs_gridlocked:N", title="Replications in gridlock")])
-    return alt.layer(bars, line, marks).properties(title=title, height=300)
-
-
-left, right = st.columns(2)
-with left:
-    st.altair_chart(sweep_chart("delayed_discharge_days", "Delayed days in hospital a year",
-                                y_title="delayed days a year", zero=True), width="stretch")
-with right:
-    st.altair_chart(sweep_chart("cost_total", "Public cost a year", scale=1e6,
-                                y_title="£ million a year"), width="stretch")
+draw_charts(table, cap_spec)
 st.caption("Points: average over the replications; bars: 95% confidence intervals; red "
            "cross: gridlock in at least one replication at that step. The cost "
            "axis does not start at zero. Cost "

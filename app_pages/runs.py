@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import queue
 import threading
 import time
 from collections import OrderedDict
@@ -151,6 +152,61 @@ def _parse(config_json: str) -> dict[str, sim.Params]:
             for name, data in json.loads(config_json).items()}
 
 
+class _Arrivals:
+    """``iter_replications`` run by a thread of its own, so the workers are handed their next
+    replication the moment they finish one, even while the page is drawing the cards of the
+    last (otherwise every redraw would leave a worker idle for as long as it takes)."""
+
+    _END = object()
+
+    def __init__(self, scenarios: dict[str, sim.Params], replications: int, seed: int,
+                 skip: set[tuple[str, int]]):
+        self._queue: queue.Queue = queue.Queue()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._produce, args=(scenarios, replications, seed, skip), daemon=True,
+            name="caresim-replications")
+        self._thread.start()
+
+    def _produce(self, scenarios, replications, seed, skip) -> None:
+        try:
+            stream = iter_replications(scenarios, replications, seed, workers=common.WORKERS,
+                                       skip=skip)
+            try:
+                for item in stream:
+                    self._queue.put(item)
+                    if self._stop.is_set():
+                        break
+            finally:
+                stream.close()
+        except BaseException as exc:  # handed to the page, which raises it
+            self._queue.put(exc)
+        finally:
+            self._queue.put(self._END)
+
+    def __iter__(self):
+        while True:
+            item = self._queue.get()
+            if item is self._END:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+    def close(self) -> list[tuple[str, object]]:
+        """Stop at the next replication that comes back; return those already back and not
+        yet read."""
+        self._stop.set()
+        left = []
+        while True:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                return left
+            if isinstance(item, tuple):
+                left.append(item)
+
+
 @dataclass
 class Outcome:
     comparison: sim.Comparison
@@ -188,25 +244,32 @@ def stream(config_json: str, seed: int, replications: int, baseline: str,
     if len(skip) < len(scenarios) * replications:
         common._wait_for_warm_up()
         shown = finished_rounds()
-        for name, output in iter_replications(scenarios, replications, seed,
-                                              workers=common.WORKERS, skip=skip):
-            if isinstance(output, Failure):
-                cmp = current()
-                err = sim.ReplicationError(
-                    f"{output.error}", scenario=output.scenario,
-                    replication=output.replication, seed=output.seed)
-                err.partial = cmp  # type: ignore[attr-defined]
-                raise err
-            held[name][output.replication] = output
-            simulated += 1
-            work += person_years(scenarios[name])
-            now = finished_rounds()
-            if now > shown:
-                shown = now
-                if first is None:
-                    first = time.perf_counter() - t0
-                if on_update is not None and now < replications:
-                    on_update(current(), now, replications, time.perf_counter() - t0)
+        arrivals = _Arrivals(scenarios, replications, seed, skip)
+        try:
+            for name, output in arrivals:
+                if isinstance(output, Failure):
+                    cmp = current()
+                    err = sim.ReplicationError(
+                        f"{output.error}", scenario=output.scenario,
+                        replication=output.replication, seed=output.seed)
+                    err.partial = cmp  # type: ignore[attr-defined]
+                    raise err
+                held[name][output.replication] = output
+                simulated += 1
+                work += person_years(scenarios[name])
+                now = finished_rounds()
+                if now > shown:
+                    shown = now
+                    if first is None:
+                        first = time.perf_counter() - t0
+                    if on_update is not None and now < replications:
+                        on_update(current(), now, replications, time.perf_counter() - t0)
+        finally:
+            # Stopped early (an error, the page left): keep what has already come back, so
+            # the next run does not simulate it again.
+            for name, output in arrivals.close():
+                if not isinstance(output, Failure):
+                    held[name].setdefault(output.replication, output)
         total = time.perf_counter() - t0
         _record_speed(work, total, min(common.WORKERS, simulated))
     else:

@@ -7,12 +7,18 @@ other processes or on a cluster.
 
 from __future__ import annotations
 
+import gc
 import itertools
 import math
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from heapq import heappop
 
 import simpy
+from simpy.core import EmptySchedule, StopSimulation
+from simpy.events import URGENT, EventPriority
 
 from .calendar import Calendar
 from .capacity import Escalation, follow
@@ -57,12 +63,108 @@ class CountingEnvironment(simpy.Environment):
     reading that counter costs nothing per event, unlike overriding ``schedule``.
     """
 
+    def __init__(self, initial_time: float = 0):
+        super().__init__(initial_time)
+        # SimPy binds env.timeout, env.event, env.process... to the instance only for the
+        # names in the instance's own class; a subclass would otherwise build a bound method
+        # on every call (a few percent of a run).
+        for name, obj in vars(simpy.Environment).items():
+            if type(obj) is simpy.core.BoundClass:
+                setattr(self, name, getattr(self, name))
+        self.now = self._now
+
+    # The clock as a plain attribute rather than SimPy's property: it is read millions of
+    # times a run. Every step below sets it together with SimPy's own ``_now``.
+    now: float = 0.0
+
+    def step(self) -> None:
+        try:
+            super().step()
+        finally:  # the step that stops a run raises
+            self.now = self._now
+
+    def run(self, until=None):
+        """SimPy's ``run(until=time)`` with ``step()`` written into the loop: the same events
+        in the same order, one Python call fewer for each of the millions of events."""
+        if until is None or isinstance(until, simpy.Event):
+            return super().run(until)
+        at = until if isinstance(until, int) else float(until)
+        if at <= self._now:
+            raise ValueError(f"until ({at}) must be greater than the current simulation time")
+        stop = simpy.Event(self)
+        stop._ok = True
+        stop._value = None
+        self.schedule(stop, URGENT, at - self._now)
+        stop.callbacks.append(StopSimulation.callback)
+        queue = self._queue
+        try:
+            while True:
+                try:
+                    now, _, _, event = heappop(queue)
+                except IndexError:
+                    raise EmptySchedule from None
+                self._now = self.now = now
+                callbacks, event.callbacks = event.callbacks, None
+                try:
+                    for callback in callbacks:
+                        callback(event)
+                except StopSimulation:
+                    event.callbacks = callbacks[callbacks.index(callback) + 1:]
+                    self.schedule(event, EventPriority(-1))
+                    raise
+                if not event._ok and not hasattr(event, "_defused"):
+                    exc = type(event._value)(*event._value.args)
+                    exc.__cause__ = event._value
+                    raise exc
+        except StopSimulation as exc:
+            return exc.args[0]
+        except EmptySchedule:
+            raise RuntimeError(f'No scheduled events left but "until" event was not '
+                               f"triggered: {stop}") from None
+
     @property
     def scheduled(self) -> int:
         n = next(self._eid)
         # Put back the id just taken, so reading never changes the order of later events.
         self._eid = itertools.count(n)
         return n
+
+
+_gc_lock = threading.Lock()
+_gc_pauses = 0
+_gc_was_enabled = False
+
+
+@contextmanager
+def _collection_paused():
+    """Pause the cyclic garbage collector; the last of overlapping pauses (replications in
+    threads of one process) puts it back as it was before the first."""
+    global _gc_pauses, _gc_was_enabled
+    with _gc_lock:
+        if _gc_pauses == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _gc_pauses += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_pauses -= 1
+            if _gc_pauses == 0 and _gc_was_enabled:
+                gc.enable()
+
+
+_model_left_behind = False  # a finished model may be waiting for the cyclic collector
+
+
+class _OrderedSet(dict):
+    """A set that iterates in insertion order (the ``add``/``discard`` of a set)."""
+
+    def add(self, item) -> None:
+        self[item] = None
+
+    def discard(self, item) -> None:
+        self.pop(item, None)
 
 
 class _Unstable(Exception):
@@ -114,7 +216,10 @@ class Model:
         self.delayed = self.rec.tracker("delayed")
         self.bridging = self.rec.tracker("bridging")
         self.key_workers = self.rec.tracker("key_worker_caseload")
-        self.open_delay_clocks: set = set()  # delays still running when the run stops
+        # Delays still running, in the order they started: the run closes them in that
+        # order, so the days each reason adds up to do not depend on where in memory the
+        # clocks happen to live (a set's order would, and so would the last digit).
+        self.open_delay_clocks = _OrderedSet()
         # Verification mode: people are textbook M/M/c customers who leave when medically fit.
         self.textbook = p.arrivals.mode == "poisson"
         self.departures = 0  # textbook people who have left (population mode: always 0)
@@ -321,6 +426,29 @@ class Model:
             day += 1
 
     def run(self) -> None:
+        # A run makes hundreds of thousands of objects that live as long as the model (the
+        # people, their pending events) and no garbage with cycles in it. The cyclic
+        # collector would only rescan them, again and again (a tenth of a 200,000-person
+        # run): it is paused for the run, and what the run made is handed to its oldest
+        # generation at the end, so it is not sifted through as young when collection resumes.
+        global _model_left_behind
+        if _model_left_behind:
+            # The model run before this one: its parts refer to one another, so only a full
+            # collection frees it, and with collection paused during runs that may never
+            # come on its own: a worker's memory would grow run after run. A process that
+            # runs one model never pays for this.
+            _model_left_behind = False
+            gc.collect()
+        with _collection_paused():
+            try:
+                self._build()
+                self._simulate()
+            finally:
+                gc.freeze()
+                gc.unfreeze()
+                _model_left_behind = True
+
+    def _build(self) -> None:
         env = self.env
         p = self.p
         if self.textbook:
@@ -366,6 +494,9 @@ class Model:
         env.process(self._daily())
         if p.run.days > 365.0:
             env.process(year_marks(self))
+
+    def _simulate(self) -> None:
+        env = self.env
         # run(until=end) stops before any other event due at exactly `end` (SimPy gives the
         # stop urgent priority), so no bed is granted whose holder has not yet moved in.
         try:
@@ -464,4 +595,3 @@ def run_replication(p: Params, seed: int, replication: int) -> ReplicationOutput
         extra=little,
         outcomes_by_group=model.rec.groups.rows() if model.rec.groups is not None else [],
     )
-

@@ -18,10 +18,31 @@ from experiments import golden
 
 
 def test_stored_comparison_is_reproduced_exactly():
-    stored = golden.load()
-    diff = golden.differences(stored, golden.compute())
+    fresh, series = golden.compute_all()
+    diff = golden.differences(golden.load(), fresh)
+    # The daily series, delays by reason and costs too: a faster model must give the same
+    # days, not only the same totals.
+    diff += golden.series_differences(golden.load_series(), series)
     assert not diff, "the model no longer reproduces the golden numbers:\n" + "\n".join(
         diff[:20]) + "\n(regenerate deliberately: python -m experiments.golden --regenerate)"
+
+
+def test_series_differences_catch_a_value_moved_to_another_day():
+    stored = golden.load_series()
+    assert all(len(reps) == golden.REPLICATIONS for reps in stored["scenarios"].values())
+    row = stored["scenarios"]["fragmented"][0]
+    assert row["daily acute_occupied"] > 0 and row["delay care home"] >= 0
+    moved = json.loads(json.dumps(stored))
+    # The same total, one day later: only the day-weighted total moves.
+    moved["scenarios"]["fragmented"][0]["daily acute_occupied by day"] += 1.0
+    del moved["scenarios"]["integrated"][1]["daily delayed_patients"]
+    diff = golden.series_differences(stored, moved)
+    assert len(diff) == 2
+    assert any("acute_occupied by day" in d for d in diff)
+    # A total a newer version adds (a new daily column) is not a difference.
+    older = json.loads(json.dumps(stored))
+    del older["scenarios"]["integrated"][1]["daily delayed_patients"]
+    assert golden.series_differences(older, stored) == []
 
 
 def test_the_golden_file_is_a_real_comparison():

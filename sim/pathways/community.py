@@ -13,7 +13,7 @@ thinning: candidates are drawn at the peak rate and kept with probability rate(t
 from __future__ import annotations
 
 import math
-from heapq import heappush
+from heapq import heapify, heappush
 from statistics import NormalDist
 from typing import TYPE_CHECKING
 
@@ -192,8 +192,16 @@ class Community:
         eid = env._eid
         while True:
             self._open_week += 1
-            for when, event in self._buckets.pop(self._open_week, ()):
-                heappush(queue, (when, NORMAL, next(eid), event))
+            entries = [(when, NORMAL, next(eid), event)
+                       for when, event in self._buckets.pop(self._open_week, ())]
+            if len(entries) * 4 > len(queue):
+                # Many at once: rebuilding the heap is cheaper than pushing one by one. The
+                # order events leave the heap is the same (every entry's key is unique).
+                queue.extend(entries)
+                heapify(queue)
+            else:
+                for entry in entries:
+                    heappush(queue, entry)
             yield env.timeout((self._open_week - 1) * BUCKET_DAYS - env.now)
 
     def schedule_start(self, start: StartingPopulation, crisis_rates: np.ndarray) -> None:

@@ -40,6 +40,7 @@ class Demography:
         self.m = m
         # Members by [age band][frailty], for O(1) joining, leaving and drawing at random.
         self.members: list[list[list[Person]]] = [[[] for _ in range(4)] for _ in range(3)]
+        self.sizes = [0, 0, 0]  # members of each band, kept as they join and leave
         self.crossing_mix = [[0.25] * 4, [0.25] * 4, [0.25] * 4]
         self.frailty_mix0 = [[0.25] * 4, [0.25] * 4, [0.25] * 4]
         self.targets0 = [0.0, 0.0, 0.0]
@@ -50,12 +51,13 @@ class Demography:
 
     # ------------------------------------------------------------------ membership
     def size(self, band: int) -> int:
-        return sum(len(group) for group in self.members[band])
+        return self.sizes[band]
 
     def join(self, person: Person) -> None:
         band = self.members[person.band][person.frailty]
         person.band_slot = len(band)
         band.append(person)
+        self.sizes[person.band] += 1
 
     def leave(self, person: Person) -> None:
         """Remove in O(1): the last member of the group takes the leaver's slot."""
@@ -65,6 +67,7 @@ class Demography:
             band[person.band_slot] = last
             last.band_slot = person.band_slot
         person.band_slot = -1
+        self.sizes[person.band] -= 1
 
     def died(self, person: Person) -> None:
         self._deaths_this_step[person.band] += 1
@@ -170,17 +173,18 @@ class Demography:
         m.community.offer_key_worker(person)
         m.community.schedule(person)
 
-    def _excess(self, band: int, frailty: int) -> float:
-        """People of this band and frailty against today's mix at the band's size now."""
-        size = self.size(band)
-        expected = self.frailty_mix0[band][frailty] * size
-        return (len(self.members[band][frailty]) + 1.0) / (expected + 1.0)
-
     def _move_up(self, band: int, ageing) -> None:
         groups = self.members[band]
         if self.entry_band > band:
             return
-        weights = [w * (self._excess(band, f) / self._excess(band + 1, f)) ** FRAILTY_PULL
+        # Each frailty level is weighed by its excess in this band over its excess in the
+        # band above, an excess being (members + 1) / (the band's size now times the level's
+        # starting share + 1).
+        upper = self.members[band + 1]
+        size, size_up = self.sizes[band], self.sizes[band + 1]
+        mix, mix_up = self.frailty_mix0[band], self.frailty_mix0[band + 1]
+        weights = [w * (((len(groups[f]) + 1.0) / (mix[f] * size + 1.0))
+                        / ((len(upper[f]) + 1.0) / (mix_up[f] * size_up + 1.0))) ** FRAILTY_PULL
                    if groups[f] else 0.0 for f, w in enumerate(self.crossing_mix[band])]
         if sum(weights) <= 0:
             weights = [float(len(g)) for g in groups]

@@ -51,6 +51,13 @@ class Hospital:
         self.waiting_death_hazard = [
             -math.log(1.0 - self.death_probability_of(f)) / mean_los[f] for f in range(4)]
         self.waiting_since: dict[int, float] = {}  # pid -> time of the decision to admit
+        # Fixed for the run, read on every attendance and admission.
+        self.death_probabilities = [self.death_probability_of(f) for f in range(4)]
+        self.reject_when_full = a.when_full == "reject"
+        self.ready_hour = a.ready_hour
+        self.lognormal_los = a.los_distribution != "exponential"
+        self.ae_cost = m.p.costs.ae_attendance
+        self.admission_cost = m.p.costs.admission_episode
         # Decision-to-admit waits completed, by results day of the bed (hours, count).
         self.dta_by_day: dict[int, list[float]] = {}
 
@@ -74,7 +81,7 @@ class Hospital:
         return np.array(self.p_admit)[bands, frailty]
 
     def death_probability(self, person: Person) -> float:
-        return self.death_probability_of(person.frailty)
+        return self.death_probabilities[person.frailty]
 
     def death_probability_of(self, frailty: int) -> float:
         return min(0.95, self.m.p.acute.death_probability_fit * self.death_ratio[frailty])
@@ -98,13 +105,19 @@ class Hospital:
     def crisis(self, person: Person, certain_admission: bool = False) -> None:
         """A crisis reaches A&E (called by the community at the time of the crisis)."""
         m = self.m
-        now = m.env.now
-        m.rec.count("ae_attendances", now)
-        m.rec.cost("a_and_e", "nhs", m.p.costs.ae_attendance, now)
-        p = 1.0 if certain_admission else min(
-            1.0, self.admission_probability(person) * m.policy.admission_multiplier())
+        env = m.env
+        now = env.now
+        rec = m.rec
+        rec.count("ae_attendances", now)
+        rec.cost("a_and_e", "nhs", self.ae_cost, now)
+        if certain_admission:
+            p = 1.0
+        else:
+            p = (self.p_admit_care_home if person.location == CARE_HOME
+                 else self.p_admit[person.band][person.frailty])
+            p = min(1.0, p * m.policy.admission_multiplier())
         if m.draw.uniform(person, HOSPITAL) < p:
-            m.env.process(self.episode(person))
+            env.process(self.episode(person))
         else:
             m.community.schedule(person)
 
@@ -114,7 +127,7 @@ class Hospital:
         came_from = person.location
         m.leave_community(person)
         m.move(person, ED)
-        if m.p.acute.when_full == "reject" and not self.beds.can_take():
+        if self.reject_when_full and not self.beds.can_take():
             m.rec.count("acute_diverted", env.now)
             m.rec.count("acute_arrivals", env.now)
             m.move(person, came_from)
@@ -128,7 +141,7 @@ class Hospital:
             m.rec.count("readmissions_30d", arrived, person=person)
         # The decision to admit is the emergency admission, bed or no bed.
         m.rec.count("emergency_admissions", arrived, person=person)
-        m.rec.cost("acute", "nhs", m.p.costs.admission_episode, arrived)
+        m.rec.cost("acute", "nhs", self.admission_cost, arrived)
         request = self.beds.acquire()
         if not request.triggered:
             m.check_boarding_queue(len(self.beds.waiting))
@@ -162,10 +175,9 @@ class Hospital:
             self.end_stay(person)
             m.depart(person)
             return
-        a = m.p.acute
         person.settle_deficit(env.now, m.community.half_life)
-        person.deficit += draw.exponential(person, HOSPITAL, a.illness_function_loss)
-        dies = draw.uniform(person, HOSPITAL) < self.death_probability(person)
+        person.deficit += draw.exponential(person, HOSPITAL, m.p.acute.illness_function_loss)
+        dies = draw.uniform(person, HOSPITAL) < self.death_probabilities[person.frailty]
         when = draw.uniform(person, HOSPITAL)
         if dies:
             yield env.timeout(when * los)
@@ -180,7 +192,7 @@ class Hospital:
         """Treatment is over: wait for the hour of the day at which patients are ready to
         leave (``acute.ready_hour``). Beds then free in the afternoon while A&E admits around
         the clock, which is where most decision-to-admit waits come from."""
-        hour = self.m.p.acute.ready_hour
+        hour = self.ready_hour
         if hour is None:
             return
         now = self.m.env.now
@@ -193,10 +205,10 @@ class Hospital:
     def length_of_stay(self, person: Person) -> float:
         """Treatment length of stay (until medically fit), by ``acute.los_distribution``."""
         a = self.m.p.acute
-        if a.los_distribution == "exponential":
-            return self.m.draw.exponential(person, HOSPITAL, a.los_mean_days)
-        return self.m.draw.lognormal(person, HOSPITAL, self.los_median[person.frailty],
-                                     a.los_sigma)
+        if self.lognormal_los:
+            return self.m.draw.lognormal(person, HOSPITAL, self.los_median[person.frailty],
+                                         a.los_sigma)
+        return self.m.draw.exponential(person, HOSPITAL, a.los_mean_days)
 
     def record_wait(self, decided: float) -> None:
         """A decision-to-admit wait has ended (a bed, or death): book it by the decision."""
