@@ -1019,7 +1019,9 @@ class Bridging(Block):
 class HomeCare(Block):
     hours_per_week: float | None = param(
         None, unit="hours per week", ge=0, le=1e8,
-        description="Home care hours the market can deliver each week. Blank: 18,000 per 50,000 people aged 65+, scaled to population.size, less the hours of the bridging places (bridging.hours_per_place each).",
+        description="Home care hours the market can deliver each week. Blank: 18,000 per "
+        "50,000 people aged 65+, scaled to population.size, less the hours of the bridging "
+        "places (bridging.hours_per_place each).",
         source=f"calibrated so the market runs about 95-100% busy with a waiting list, as "
         f"{CSV}: adass_undelivered_home_care_2022 (1-6% of hours wanted cannot be "
         "delivered) and home_care_supply_delays", evidence="weak",
@@ -1561,7 +1563,8 @@ ACUTE_SAFETY_BETA = (295 - ACUTE_LOAD_PER_50K) / ACUTE_LOAD_PER_50K ** 0.5
 IC_LOAD_PER_50K = 50.5
 SQRT_RULE = {
     ("acute", "beds"): (ACUTE_LOAD_PER_50K, ACUTE_SAFETY_BETA),
-    ("intermediate_care", "beds"): (IC_LOAD_PER_50K, (54 - IC_LOAD_PER_50K) / IC_LOAD_PER_50K ** 0.5),
+    ("intermediate_care", "beds"): (IC_LOAD_PER_50K,
+                                    (54 - IC_LOAD_PER_50K) / IC_LOAD_PER_50K ** 0.5),
 }
 
 
