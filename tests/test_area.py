@@ -388,3 +388,18 @@ def test_area_page_sets_the_example_area_as_the_compare_baseline():
     at.switch_page("app_pages/compare.py").run()
     assert not at.exception and not at.error
     assert at.selectbox(key="sel|baseline").value == "example_area"
+
+
+def test_fit_report_numbers_read_as_a_planner_writes_them():
+    import pandas as pd
+
+    from sim.area.fit import formatted_report
+
+    report = pd.DataFrame({
+        "unit": ["per year", "share", "patients (daily mean)"],
+        "local": [25000.0, float("nan"), 122.0],
+        "model_national": [24665.4, 0.2531, 87.43],
+        "model_fitted": [24995.2, 0.249, 121.46]})
+    out = formatted_report(report)
+    assert out["local"].tolist() == ["25,000", "", "122.0"]
+    assert out["model_national"].tolist() == ["24,665", "25.3%", "87.4"]

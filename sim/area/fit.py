@@ -310,12 +310,15 @@ def fit_report(targets: dict[str, tuple[float, int] | None], start: dict[str, fl
 def formatted_report(report: pd.DataFrame) -> pd.DataFrame:
     """The fit report with its numbers as text (blank where the area gives no figure), for
     the command line and the app."""
-    def num(v) -> str:
+    def num(v, unit: str) -> str:
         if v is None or v != v:
             return ""
-        return f"{v:.3f}" if abs(v) < 2 else f"{v:,.1f}"
+        if unit == "share":
+            return f"{v:.1%}"
+        # Counts a year read as whole numbers; daily means keep one decimal.
+        return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:,.1f}"
 
     out = report.copy()
     for col in ("local", "model_national", "model_fitted"):
-        out[col] = [num(v) for v in out[col]]
+        out[col] = [num(v, u) for v, u in zip(out[col], out["unit"])]
     return out
