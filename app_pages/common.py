@@ -135,11 +135,14 @@ def blank_defaults(name: str, population: int) -> dict[str, float]:
     return _blank_defaults(json.dumps(data, sort_keys=True))
 
 
+CAPACITY_PATHS = tuple(f"{block}.{field}" for block, field, _, _ in CAPACITY_PER_50K)
+
+
 @st.cache_data(show_spinner=False)
 def _blank_defaults(raw_json: str) -> dict[str, float]:
     data = json.loads(raw_json)
     out = {}
-    for path in sim.Params().blank_capacities():
+    for path in CAPACITY_PATHS:
         block, field = path.split(".")
         trial = copy.deepcopy(data)
         trial[block][field] = None
@@ -271,7 +274,6 @@ def build_params(name: str, settings: RunSettings) -> sim.Params:
     return sim.load_scenario(data, overrides=overrides)
 
 
-
 def start_params(name: str) -> tuple[sim.Params, RunSettings]:
     """The scenario a page starts from, with today's run settings; a scenario the model
     cannot use stops the page with the reason, pointing to the Compare page."""
@@ -284,6 +286,7 @@ def start_params(name: str) -> tuple[sim.Params, RunSettings]:
                  f"Compare page first.\n\n```\n{exc}\n```", icon=":material/error:")
         st.stop()
         raise  # st.stop() ends the script run; this line is never reached
+
 
 def differences_between(first: sim.Params, second: sim.Params) -> list[tuple[str, Any, Any]]:
     """(parameter, first value, second value) for every parameter where they differ."""

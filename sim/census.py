@@ -338,7 +338,8 @@ RECENT_STAY_DAYS = 7.8
 RECENT_HOME_SHARE = 0.81
 
 
-def _recent_discharges(m: Model, pick: _Chooser, gen: np.random.Generator, in_acute: int) -> None:
+def _recent_discharges(m: Model, pick: _Chooser, gen: np.random.Generator,
+                       in_acute: int) -> None:
     """People sent home in the 30 days before the census are still at raised risk of
     readmission. A census does not list them, so a ward of ``in_acute`` people is taken to
     have discharged home ``in_acute / RECENT_STAY_DAYS * RECENT_HOME_SHARE`` a day (Little's
@@ -346,12 +347,10 @@ def _recent_discharges(m: Model, pick: _Chooser, gen: np.random.Generator, in_ac
     discharge without delay still to come. Without them a census start admits fewer people
     in its first month than a warmed-up run in the same state."""
     n = int(round(30.0 * in_acute / RECENT_STAY_DAYS * RECENT_HOME_SHARE))
-    d = m.p.discharge
-    risk = min(0.95, d.readmission_30d_base * m.policy.readmission_multiplier())
-    if n <= 0 or risk <= 0:
+    hazard = m.readmission_hazard(0.0)
+    if n <= 0 or hazard <= 0:
         return
-    hazard = -math.log(1.0 - risk) / 30.0
-    for person in pick.take(n, frail=True, independent=False):
+    for person in pick.take(n, frail=True):
         since = float(gen.uniform(0.0, 30.0))
         # Memoryless: the excess crisis still to come in the rest of the 30 days.
         wait = float(gen.exponential(1.0 / hazard))

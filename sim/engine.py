@@ -302,16 +302,21 @@ class Model:
     def arrive_home(self, person: Person, delay_days: float, reablement: bool = False) -> None:
         """Discharge home: set the excess crisis risk of the next 30 days, restart clocks."""
         self.move(person, HOME)
+        draw = self.draw.exponential(person, DISCHARGE)
+        hazard = self.readmission_hazard(delay_days, reablement)
+        person.excess_crisis_at = (self.env.now + draw / hazard
+                                   if hazard > 0 and draw / hazard < 30.0 else math.inf)
+        self.community.schedule(person)
+
+    def readmission_hazard(self, delay_days: float, reablement: bool = False) -> float:
+        """Excess crisis hazard (per day) over the 30 days after a discharge home: the
+        readmission risk grows with the delay before it and falls after reablement."""
         d = self.p.discharge
         risk = d.readmission_30d_base * d.readmission_ratio_per_10_delay_days ** (delay_days / 10.0)
         if reablement:
             risk *= d.readmission_ratio_after_reablement
         risk = min(0.95, risk * self.policy.readmission_multiplier())
-        draw = self.draw.exponential(person, DISCHARGE)
-        hazard = -math.log(1.0 - risk) / 30.0 if risk > 0 else 0.0
-        person.excess_crisis_at = (self.env.now + draw / hazard
-                                   if hazard > 0 and draw / hazard < 30.0 else math.inf)
-        self.community.schedule(person)
+        return -math.log(1.0 - risk) / 30.0 if risk > 0 else 0.0
 
     def schedule_at_home_check(self, person: Person) -> None:
         """ASCOF 2B: is a person discharged from hospital into reablement or rehabilitation
