@@ -265,13 +265,13 @@ class Population(Block):
         "after discharge.", source="assumption", evidence="weak",
     )
     home_care_share: float = param(
-        0.037, unit="share", ge=0, le=0.5,
+        0.035, unit="share", ge=0, le=0.5,
         description="Share of people 65+ receiving a long-term home care package at the start.",
         source="NHS Digital Adult Social Care Activity and Finance 2022/23 (about 0.5 million "
         "people 65+, 4.5%, with long-term community support, of whom about four in five have "
-        "home care rather than direct payments or other support); at 4.5% the starting "
-        "clients wanted more hours than the default market has, and a waiting list of about "
-        "400 people gridlocked the hospital during the warm-up", evidence="moderate",
+        "home care rather than direct payments or other support: about 3.6%); 3.5% is where "
+        "the model's own flows hold the caseload over ten zero-growth years",
+        evidence="moderate",
     )
     care_home_share: float = param(
         0.035, unit="share", ge=0, le=0.5,
@@ -1033,10 +1033,19 @@ class HomeCare(Block):
         source="NHS Digital ASC-FR (about 10 hours per week per client)", evidence="moderate",
     )
     package_end_per_year: float = param(
-        0.9, unit="endings per package per year", ge=0, le=12,
+        0.38, unit="endings per package per year", ge=0, le=12,
         description="Rate at which a long-term package ends for reasons other than death, "
         "hospital or care home (needs fall, family takes over, moves away).",
-        source="assumption chosen so home care use is steady over years", evidence="weak",
+        source="assumption chosen so the number of home care clients and their hours hold at "
+        "their start over ten zero-growth years (a mean package of about two and a half "
+        "years when nothing else ends it)", evidence="weak",
+    )
+    start_reduced_share: float = param(
+        0.3, unit="share of starting clients", ge=0, le=1,
+        description="Share of the starting home care clients on the reduced package that "
+        "follows reablement (reduced_package_share of a full one).",
+        source="the model's steady state: about 8.5 hours a week per client against 10 for a "
+        "new full package", evidence="weak",
     )
     brokerage_days: float = param(
         2.0, unit="days", ge=0, le=365,

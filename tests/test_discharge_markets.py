@@ -166,3 +166,30 @@ def test_untested_discharges_into_care_homes_cost_residents_lives():
     assert m.rec.counts["care_home_infection_deaths"] > 0
     quiet = model("fragmented", SMALL)
     assert quiet.rec.counts.get("care_home_infection_deaths", 0) == 0
+
+
+def test_every_package_has_its_ending_clock_however_it_starts(monkeypatch):
+    # No starting clients and no community referrals: every package starts after a hospital,
+    # reablement or intermediate-care stay. With packages ending about monthly, most of those
+    # started in the first half of the run must have ended by its close; before the ending
+    # clock was started on these paths, they ran on until the person's next crisis.
+    from sim.pathways.home_care import HomeCare
+
+    started = []
+    original = HomeCare.start_package
+
+    def start_package(self, person):
+        started.append(self.m.env.now)
+        original(self, person)
+
+    monkeypatch.setattr(HomeCare, "start_package", start_package)
+    m = model("fragmented", ["population.size=6000", "run.days=240", "run.warmup_days=0",
+                             "population.home_care_share=0",
+                             "community.home_care_referral_per_year_mild=0",
+                             "community.home_care_referral_per_year_moderate=0",
+                             "community.home_care_referral_per_year_severe=0",
+                             "home_care.package_end_per_year=12"])
+    early = sum(1 for t in started if t < 120)
+    ended = m.rec.counts.get("home_care_packages_ended", 0)
+    assert early > 20, early
+    assert ended > 0.8 * early, (ended, early, len(started))

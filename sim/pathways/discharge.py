@@ -456,9 +456,9 @@ class Discharge:
                 m.arrive_home(person, delay_days=delay, reablement=True)
             m.reablement.start(person, from_hospital=True)
         elif service == "home_care":
+            m.home_care.start_package(person)
             if not at_home:
                 m.arrive_home(person, delay_days=delay)
-            m.home_care.start_package(person)
         elif service == "intermediate_care":
             m.intermediate_care.start(person, P2, d2a=False)
         else:

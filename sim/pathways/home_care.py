@@ -34,9 +34,13 @@ class HomeCare:
         return max(1.0, self.m.draw.gamma(person, SERVICES, self.h.package_hours_mean, 0.6))
 
     def start_package(self, person: Person) -> None:
-        """The hours are already granted from ``self.hours``."""
+        """The hours are already granted from ``self.hours``. A package has its own ending
+        clock (``package_end_per_year``), so a person already at home has their community
+        clocks redrawn; one still in a bed gets them when they arrive home."""
         person.care = HOME_CARE
         person.holds_package = True
+        if person.location == HOME:
+            self.m.community.schedule(person)
 
     def stop_package(self, person: Person) -> None:
         if person.holds_package:
@@ -55,6 +59,9 @@ class HomeCare:
         starts from a census (``overflow_waits=False``), whose own waiting list is the
         only one: the drawn client then has no package yet."""
         person.package_hours = self.new_package_hours(person)
+        # Some of today's clients are on the smaller package that follows reablement.
+        if self.m.draw.uniform(person, SERVICES) < self.h.start_reduced_share:
+            person.package_hours *= self.h.reduced_package_share
         if self.hours.can_take(person.package_hours):
             self.hours.take_now(person.package_hours)
             person.holds_package = True
@@ -99,4 +106,3 @@ class HomeCare:
             self.hours.release(person.package_hours)
             return
         self.start_package(person)
-        self.m.community.schedule(person)

@@ -146,7 +146,7 @@ class IntermediateCare:
         if service is None:
             m.arrive_home(person, delay_days=0.0)
         elif service == "home_care":
-            m.arrive_home(person, delay_days=0.0)
             m.home_care.start_package(person)
+            m.arrive_home(person, delay_days=0.0)
         else:
             m.care_home.admit(person, service)
