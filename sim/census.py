@@ -240,21 +240,32 @@ def stationary_residual(gen: np.random.Generator, mean: float, cv: float) -> flo
 
 # ------------------------------------------------------------------------------------------
 class _Chooser:
-    """Draws people from the starting population without replacement, by weight."""
+    """Draws people from the starting population without replacement, by weight.
+
+    A person's chance of being in hospital on census day is their admission rate (crisis
+    rate times the chance a crisis admits) times their expected stay (Little's law, person
+    by person), so ``stay=True`` weights by both; a fixed frailty factor instead made the
+    census ward frailer than a warmed-up ward (a third fewer fit patients, half as many
+    again severely frail) and, with longer stays, 4% fuller over the next 45 days.
+    ``frail=True`` is for patients ready for pathway 2 or 3, whose need comes from lost
+    function and so rises with frailty beyond the stay."""
 
     def __init__(self, m: Model, start: StartingPopulation, crisis_rates: np.ndarray,
                  gen: np.random.Generator):
         self.people = start.people
         self.gen = gen
         eligible = (~start.in_care_home).astype(float)
-        self.base = crisis_rates * eligible
+        admit = m.hospital.admission_probabilities(start.bands, start.frailty)
+        self.base = crisis_rates * admit * eligible
+        self.stay = np.array(m.hospital.mean_los)[start.frailty]
         self.frail = np.array([0.2, 0.6, 1.5, 3.0])[start.frailty]
         self.taken = np.zeros(len(self.people), dtype=bool)
 
-    def take(self, n: int, frail: bool = False, independent: bool = False) -> list[Person]:
+    def take(self, n: int, frail: bool = False, independent: bool = False,
+             stay: bool = False) -> list[Person]:
         if n <= 0:
             return []
-        w = self.base * (self.frail if frail else 1.0)
+        w = self.base * (self.frail if frail else 1.0) * (self.stay if stay else 1.0)
         w = np.where(self.taken, 0.0, w)
         if independent:
             care = np.fromiter((q.care == INDEPENDENT for q in self.people), bool,
@@ -282,7 +293,7 @@ def seed_census(m: Model, start: StartingPopulation, crisis_rates: np.ndarray) -
     lognormal = a.los_distribution == "lognormal"
 
     for k, n in enumerate(c.in_treatment_by_days):
-        for person in pick.take(n, frail=True):
+        for person in pick.take(n, stay=True):
             median = m.hospital.los_median[person.frailty]
             d = float(draw_days_in_treatment(gen, k, 1, median, a.los_sigma, lognormal)[0])
             _to_bed(m, person, admitted=-d)

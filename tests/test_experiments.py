@@ -66,7 +66,9 @@ def test_every_executor_gives_identical_results(tiny, dask_client):
         "dask local cluster": sim.run(tiny, replications=4, seed=7, executor="dask", workers=2),
         "dask client": sim.run(tiny, replications=4, seed=7, executor=dask_client),
     }
-    assert serial.kpis["emergency_admissions"].nunique() == 4
+    # Four different replications (at this size two can share an admissions count by chance).
+    assert len(serial.kpis[["emergency_admissions", "acute_bed_days", "cost_total"]]
+               .drop_duplicates()) == 4
     for name, res in others.items():
         pd.testing.assert_frame_equal(serial.kpis, res.kpis, obj=name)
         pd.testing.assert_frame_equal(serial.daily, res.daily, obj=name)

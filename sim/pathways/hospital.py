@@ -50,6 +50,10 @@ class Hospital:
         mean_los = [med * math.exp(a.los_sigma ** 2 / 2.0) for med in self.los_median]
         self.waiting_death_hazard = [
             -math.log(1.0 - self.death_probability_of(f)) / mean_los[f] for f in range(4)]
+        # Expected treatment stay by frailty, as the stay is drawn (a census start weights
+        # who is in a bed by it).
+        self.mean_los = ([a.los_mean_days] * 4 if a.los_distribution == "exponential"
+                         else mean_los)
         self.waiting_since: dict[int, float] = {}  # pid -> time of the decision to admit
         # Fixed for the run, read on every attendance and admission.
         self.death_probabilities = [self.death_probability_of(f) for f in range(4)]
