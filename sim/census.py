@@ -245,8 +245,8 @@ class _Chooser:
     A person's chance of being in hospital on census day is their admission rate (crisis
     rate times the chance a crisis admits) times their expected stay (Little's law, person
     by person), so ``stay=True`` weights by both; a fixed frailty factor instead made the
-    census ward frailer than a warmed-up ward (a third fewer fit patients, half as many
-    again severely frail) and, with longer stays, 4% fuller over the next 45 days.
+    census ward frailer than a warmed-up ward (under half the fit patients, about 40% more
+    severely frail ones) and, with longer stays, 4% fuller over the next 45 days.
     ``frail=True`` is for patients ready for pathway 2 or 3, whose need comes from lost
     function and so rises with frailty beyond the stay."""
 
