@@ -314,7 +314,8 @@ def print_table(frame: pd.DataFrame, floatfmt: str | None = None) -> None:
     up) unless the caller gives ``floatfmt`` (sensitivity indices keep three decimals)."""
     from sim.readout import fmt
 
-    formatter = floatfmt.format if floatfmt else fmt.number
+    # The readout's number() shows magnitudes; a negative keeps its sign here.
+    formatter = floatfmt.format if floatfmt else (lambda x: fmt.number(x, signed=x < 0))
     with pd.option_context("display.max_rows", 500, "display.max_columns", 50,
                            "display.width", 200, "display.float_format", formatter):
         print(frame.to_string())

@@ -256,7 +256,7 @@ def test_hydra_multirun_with_joblib_launcher_collects_and_resumes(tmp_path):
 # The scripts
 # ------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("name", ["compare", "capacity_sweep", "sensitivity", "replications",
-                                  "warmup"])
+                                  "warmup", "levers"])
 def test_every_script_has_help_with_examples(name, capsys):
     import importlib
 
@@ -287,6 +287,53 @@ def test_compare_script_pairs_scenarios_and_reads_them_back(tmp_path):
     assert "0 scenario(s) run, 2 read back" in again.stdout
     pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "differences.csv").set_index(
         ["scenario", "metric"]), diff)
+
+
+def test_levers_plan_names_each_lever_the_scenario_sets():
+    from experiments import levers
+
+    base = sim.load_scenario("fragmented", overrides=TINY)
+    full = levers.plan(base, sim.load_scenario("integrated", overrides=TINY))
+    assert full.levers == list(levers.LEVERS) and full.kept == []
+    # Taking a lever out puts its settings back as the baseline has them, and only those.
+    out = full.without["key workers"].levers
+    assert out.key_worker_coverage == 0 and out.risk_stratification_accuracy == \
+        base.levers.risk_stratification_accuracy and out.trusted_assessor
+    outage = levers.plan(base, sim.load_scenario("record_outage", overrides=TINY))
+    assert outage.kept == ["record_outage"]
+    with pytest.raises(sim.ConfigError, match="sets no lever differently"):
+        levers.plan(base, base)
+
+
+def test_levers_decomposition_is_paired_and_adds_up(tmp_path):
+    """A one-lever scenario: taking its lever out gives the baseline's results to the last
+    digit (same streams), so alone = last in = total and nothing is left for "together".
+    In integrated, a shared care plan adds nothing to delays once trusted assessors do the
+    receiving service's assessment (its only delay mechanism), but its record still costs."""
+    from experiments import levers
+
+    code = levers.main(["trusted_assessor", "-r", "2", "--no-progress", "--out",
+                        str(tmp_path / "one"), *TINY])
+    assert code == 0
+    one = pd.read_csv(tmp_path / "one" / "levers.csv").set_index(["metric", "effect", "lever"])
+    for metric in levers.METRICS:
+        total = one.loc[(metric, "total", "all levers"), "mean"]
+        assert one.loc[(metric, "last in", "trusted assessors"), "mean"] == total
+        assert one.loc[(metric, "alone", "trusted assessors"), "mean"] == total
+        assert one.loc[(metric, "together", "beyond the sum of last-in effects"), "mean"] == 0
+    assert one.loc[("delayed_discharge_days", "total", "all levers"), "mean"] < 0
+
+    code = levers.main(["integrated", "-r", "2", "--no-progress", "--out",
+                        str(tmp_path / "all"), *TINY])
+    assert code == 0
+    full = pd.read_csv(tmp_path / "all" / "levers.csv").set_index(["metric", "effect", "lever"])
+    assert full.loc[("delayed_discharge_days", "last in", "shared care plan"), "mean"] == 0
+    assert full.loc[("cost_total", "last in", "shared care plan"), "mean"] > 0
+    for metric in levers.METRICS:
+        rows = full.loc[metric]
+        summed = rows.loc["last in", "mean"].sum() + rows.loc[
+            ("together", "beyond the sum of last-in effects"), "mean"]
+        assert summed == pytest.approx(rows.loc[("total", "all levers"), "mean"])
 
 
 def test_capacity_sweep_rejects_an_unknown_setting(tmp_path):
