@@ -11,6 +11,9 @@ The levers together do more or less than the sum of their "last in" effects; the
 (total effect less that sum) is shown as "together". A lever whose "last in" effect is
 exactly zero adds nothing once the others are on: a shared care plan's only effect on
 delays is a shorter assessment by the receiving service, which trusted assessors remove.
+Settings other than levers that the scenario changes (capacities in `torbay` or
+`better_care_fund`, demand in `pandemic_rapid_discharge`) are named when it runs: they are in
+the total and in every run without a lever, so their effect is counted in "together".
 Every figure is a total a year (or a mean, as the metric is), with its 95% CI.
 
 Examples (from the repository root):
@@ -68,6 +71,9 @@ class Plan:
     without: dict[str, sim.Params]
     alone: dict[str, sim.Params]
     kept: list[str]  # lever settings the scenario changes that no named lever covers
+    # Other settings the scenario changes (capacities, growth): they are in its total and in
+    # every run without a lever, so their effect lands in "together".
+    other: list[str]
 
 
 def _with_levers(p: sim.Params, values: dict[str, object], name: str) -> sim.Params:
@@ -92,7 +98,21 @@ def plan(baseline: sim.Params, scenario: sim.Params) -> Plan:
                                      f"{scenario.name} without {name}")
         alone[name] = _with_levers(baseline, {f: getattr(scenario.levers, f) for f in fields},
                                    f"{baseline.name} with {name}")
-    return Plan(baseline, scenario, levers, without, alone, sorted(changed - named))
+    return Plan(baseline, scenario, levers, without, alone, sorted(changed - named),
+                _other_changes(baseline, scenario))
+
+
+def _other_changes(baseline: sim.Params, scenario: sim.Params) -> list[str]:
+    skip = {"name", "description", "levers"}
+    a, b = baseline.model_dump(mode="json"), scenario.model_dump(mode="json")
+    out = []
+    for block in sorted((set(a) | set(b)) - skip):
+        x, y = a.get(block), b.get(block)
+        if isinstance(x, dict) and isinstance(y, dict):
+            out += [f"{block}.{k}" for k in sorted(set(x) | set(y)) if x.get(k) != y.get(k)]
+        elif x != y:
+            out.append(block)
+    return out
 
 
 def _per_year(p: sim.Params, metric: str) -> float:
@@ -160,6 +180,9 @@ def main(argv: list[str] | None = None) -> int:
           f"{readout.run_length(run.days, run.warmup_days)}")
     if pl.kept:
         print("also set by the scenario and kept in every run: " + ", ".join(pl.kept))
+    if pl.other:
+        print("other settings the scenario changes, in its total and so in 'together': "
+              + ", ".join(pl.other))
     for metric in METRICS:
         shown = table[table.metric == metric].drop(columns=["metric", "replications"])
         m = catalogue.metric(metric)

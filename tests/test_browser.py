@@ -40,13 +40,16 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def app_url():
+def app_url(tmp_path_factory):
     port = _free_port()
+    # The server's output goes to a file: a pipe nobody reads fills at 64 kB and then blocks
+    # every thread of the server that logs (runs hung for minutes once enough was logged).
+    log_path = tmp_path_factory.mktemp("streamlit") / "server.log"
+    log = open(log_path, "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
          "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        start_new_session=True)
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, text=True, start_new_session=True)
     url = f"http://localhost:{port}/"
     try:
         deadline = time.time() + 90
@@ -58,8 +61,7 @@ def app_url():
             except OSError:
                 pass
             if proc.poll() is not None or time.time() > deadline:
-                out = proc.stdout.read() if proc.poll() is not None else ""
-                pytest.fail(f"streamlit did not start on {url}:\n{out}")
+                pytest.fail(f"streamlit did not start on {url}:\n{log_path.read_text()}")
             time.sleep(0.5)
         yield url
     finally:
@@ -72,6 +74,7 @@ def app_url():
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
+        log.close()
 
 
 @pytest.fixture(scope="module")

@@ -300,7 +300,10 @@ def test_levers_plan_names_each_lever_the_scenario_sets():
     assert out.key_worker_coverage == 0 and out.risk_stratification_accuracy == \
         base.levers.risk_stratification_accuracy and out.trusted_assessor
     outage = levers.plan(base, sim.load_scenario("record_outage", overrides=TINY))
-    assert outage.kept == ["record_outage"]
+    assert outage.kept == ["record_outage"] and outage.other == []
+    # Torbay also moves capacity; that shows as its own list, not as a lever.
+    torbay = levers.plan(base, sim.load_scenario("torbay", overrides=TINY))
+    assert torbay.other and all(not k.startswith("levers.") for k in torbay.other)
     with pytest.raises(sim.ConfigError, match="sets no lever differently"):
         levers.plan(base, base)
 
