@@ -42,7 +42,7 @@ from scipy.special import ndtr, ndtri
 
 from .errors import ConfigError
 from .params import CENSUS_DAY_BINS, Census, Params
-from .pathways.discharge import P0, P2, P3, REASON_FOR_SERVICE, DelayClock
+from .pathways.discharge import P0, P2, P3, DelayClock
 from .population import ACUTE, ED, HOME, INDEPENDENT
 from .rng import DISCHARGE, HOSPITAL
 
@@ -344,8 +344,8 @@ def seed_census(m: Model, start: StartingPopulation, crisis_rates: np.ndarray) -
 
 
 # Mean acute stay (treatment and waiting) and share of stays ending at home at the defaults
-# (docs/validation: los_mean 7.8 days; pathways 0 and 1 about 81% of discharges).
-RECENT_STAY_DAYS = 7.8
+# (docs/validation: los_mean 8.7 days; pathways 0 and 1 about 81% of discharges).
+RECENT_STAY_DAYS = 8.7
 RECENT_HOME_SHARE = 0.81
 
 
@@ -417,10 +417,7 @@ def _ready_to_leave(m: Model, person: Person, need: int, fit_time: float):
     m.delayed.add(now, 1)
     clock = DelayClock(m.rec, fit_time, m.open_delay_clocks, person)
     if need == P0:
-        clock.switch("awaiting assessment", now)
-        yield from dis.transfer_day()
-        dis.leave_acute(person, clock, fit_time)
-        m.arrive_home(person, delay_days=m.env.now - fit_time)
+        yield from dis.home_without_support(person, clock, fit_time)
         return
     service = dis.service_for(person, need, now)
     if m.draw.uniform(person, DISCHARGE) < m.policy.discharge_to_assess_share:
@@ -428,34 +425,11 @@ def _ready_to_leave(m: Model, person: Person, need: int, fit_time: float):
         return
     if now - fit_time < _assessment_days(m):
         clock.switch("awaiting assessment", now)
-        yield from dis.social_work_assessment(person)
-        yield from dis.provider_assessment(person)
-        clock.switch("funding decision", m.env.now)
-        yield from dis.funding(person, need, service)
-    while True:
-        clock.switch(REASON_FOR_SERVICE[service], m.env.now)
-        yield from dis.find_provider(person, service)
-        pool, amount = dis.place_request(person, service)
-        request = pool.acquire(amount)
-        yield request
-        delay_so_far = m.env.now - fit_time
-        new_need = dis.need(person, m.env.now, dis.d.deconditioning_per_day * delay_so_far)
-        if need < new_need <= P3:
-            pool.cancel(request, amount)
-            m.rec.count("pathway_escalations", m.env.now)
-            need = new_need
-            service = dis.service_for(person, need, m.env.now,
-                                      dis.d.deconditioning_per_day * delay_so_far)
-            clock.switch("awaiting assessment", m.env.now)
-            yield from dis.provider_assessment(person, repeat=True)
-            clock.switch("funding decision", m.env.now)
-            yield from dis.funding(person, need, service)
-            continue
-        break
-    yield from dis.transfer_day()
-    delay = m.env.now - fit_time
-    dis.leave_acute(person, clock, fit_time)
-    dis.start_service(person, service, delay)
+        yield from dis.assess(person, need, service, clock)
+    elif need == P3:
+        # Past the assessments, a family may still be choosing a home.
+        yield from dis.choice(person, clock)
+    yield from dis.place_and_leave(person, need, service, clock, fit_time)
 
 
 # ------------------------------------------------------------------------------------------

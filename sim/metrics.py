@@ -223,6 +223,7 @@ def front_door_kpis(m: Model) -> dict[str, float]:
         "dta_4h_waits": c.get("dta_4h_waits", 0.0),
         "dta_12h_waits": c.get("dta_12h_waits", 0.0),
         "deaths_waiting_ae": c.get("deaths_waiting_ae", 0.0),
+        "admissions_forgone_full": c.get("admissions_forgone_full", 0.0),
         "unstable": 1.0 if unstable else 0.0,
         "unstable_day": day,
         "partial": 1.0 if m.partial else 0.0,

@@ -49,13 +49,20 @@ def test_process_levers_leave_hospital_internal_delays_alone():
     assert on["funding decision"] < base["funding decision"]
 
 
-def test_pathway_one_discharge_to_assess_waits_for_a_bridging_place():
+def test_pathway_one_discharge_to_assess_uses_bridging_when_free_else_the_usual_route():
     d2a = [*SMALL, "levers.discharge_to_assess_share=1.0"]
+    # The same home-care market in both runs (blank, it gives up the bridging carers' hours).
+    hours = load_scenario("fragmented", d2a).resolved().home_care.hours_per_week
+    d2a.append(f"home_care.hours_per_week={hours}")
     none = model("fragmented", [*d2a, "bridging.places=0"])
     some = model("fragmented", d2a)
     assert none.bridging.peak == 0 and some.bridging.peak > 0
-    assert (none.rec.delay_days["reablement / home care"]
-            > some.rec.delay_days["reablement / home care"])
+    # With no place free the ward does not queue for one: the usual route, counted.
+    full = [m.rec.counts.get("discharge_to_assess_full", 0) for m in (none, some)]
+    assert full[0] > full[1] > 0, full
+    # On bridging, assessment happens at home; by the usual route it is a delay in hospital.
+    assert (none.rec.delay_days["awaiting assessment"]
+            > some.rec.delay_days["awaiting assessment"])
 
 
 def test_pathway_three_discharge_to_assess_uses_interim_beds_and_some_go_home():
@@ -82,7 +89,8 @@ def test_care_homes_run_at_observed_occupancy_with_separate_kinds():
 
 
 def test_home_care_market_forms_a_waiting_list_when_short():
-    m = model("fragmented", [*SMALL, "home_care.hours_per_week=2000"])
+    default = load_scenario("fragmented", SMALL).resolved().home_care.hours_per_week
+    m = model("fragmented", [*SMALL, f"home_care.hours_per_week={0.8 * default:.0f}"])
     assert max(d["home_care_waiting"] for d in m.rec.daily) > 0
     assert m.rec.delay_days["reablement / home care"] > 0
 

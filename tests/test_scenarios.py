@@ -50,6 +50,11 @@ def reason_delta(cmp, scenario, reason):
 
 # Ten years of growth on today's beds gridlocks the front door; the run says so.
 GRIDLOCKED = {"demand_growth_10y"}
+# Home First with no more home care fills the same home-care market: its bridging carers come
+# out of it and fewer people go to care homes. At 50,000 people it tipped in 6 of 20 years
+# (fragmented 1), each time with 34 to 51 people on the home-care list and the rehabilitation
+# beds blocked behind it; the run is flagged and says so, which is the claim checked here.
+MAY_TIP = {"home_first"}
 
 
 def test_every_scenario_runs_without_failures(cmp):
@@ -64,24 +69,18 @@ def test_every_scenario_runs_without_failures(cmp):
             # line; when it does, the day is named. Most replications are clear of it.
             flagged = res.kpis["unstable"].eq(1)
             assert res.kpis.loc[flagged, "unstable_day"].notna().all(), name
-            assert flagged.sum() <= 2, name
+            if name not in MAY_TIP:
+                assert flagged.sum() <= 2, name
 
 
-INTEGRATED_TOO_STRONG = (
-    "issue 15: with discharge-to-assess capacity taken from home care and care homes, process "
-    "waits at their DToC shares and a pathway 2 bed queue, integrated still cuts delayed days "
-    "by about 45% (95% CI 39% to 52%) at 50,000 people: the home-care market runs about 85% "
-    "busy with no list, so the waits it removes are brokerage, not capacity. At 16,000 hours "
-    "(96% busy) the cut is 36%, inside the evidence, but a market that tight needs the "
-    "care-home start at the model's equilibrium first (docs/model.md, home care)")
-
-
-@pytest.mark.xfail(reason=INTEGRATED_TOO_STRONG, strict=False)
 def test_integrated_cuts_process_waits_but_not_capacity_waits(diff, cmp):
     """With no added capacity, integration removes the process steps (assessment, funding),
     but the people they free join the same queues for care: England's count of delayed
     patients stayed flat after discharge to assess became national policy, and Better Care
-    Fund year 1 saw delays rise. The change in delayed days must stay inside that range."""
+    Fund year 1 saw delays rise. The change in delayed days must stay inside that range.
+    (With a home-care market that never had a list, integration cut delays by 45%, because
+    the waits it removed were brokerage, not capacity; with one about 97% busy the people it
+    keeps at home fill the same list.)"""
     lower(diff, "integrated", "assessments_per_discharge")
     higher(diff, "integrated", "cost_pooled")
     assert (reason_delta(cmp, "integrated", "awaiting assessment") < 0).all()
@@ -185,7 +184,6 @@ def test_demand_growth_raises_demand_by_about_a_fifth_and_congests(diff):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(reason=INTEGRATED_TOO_STRONG, strict=False)
 def test_done_criterion_integrated_vs_fragmented_at_50000():
     """The issue's acceptance check, at full default scale."""
     cmp = sim.compare(["fragmented", "integrated"], replications=10, seed=2026, workers=2)

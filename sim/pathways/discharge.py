@@ -182,10 +182,7 @@ class Discharge:
             yield m.env.timeout(wait)
 
         if need == P0:
-            yield from self.home_ready(person, clock, equipment=False)
-            yield from self.going_out(person, clock)
-            self.leave_acute(person, clock, fit_time)
-            m.arrive_home(person, delay_days=m.env.now - fit_time)
+            yield from self.home_without_support(person, clock, fit_time)
             return
         if need == P3_BACK:
             clock.switch("care home", m.env.now)
@@ -205,12 +202,31 @@ class Discharge:
             return
 
         clock.switch("awaiting assessment", m.env.now)
+        yield from self.assess(person, need, service, clock)
+        yield from self.place_and_leave(person, need, service, clock, fit_time)
+
+    def home_without_support(self, person: Person, clock: DelayClock, fit_time: float):
+        """Pathway 0: only the hospital's own steps stand between the patient and home."""
+        yield from self.home_ready(person, clock, equipment=False)
+        yield from self.going_out(person, clock)
+        self.leave_acute(person, clock, fit_time)
+        self.m.arrive_home(person, delay_days=self.m.env.now - fit_time)
+
+    def assess(self, person: Person, need: int, service: str, clock: DelayClock):
+        """Assessments, the funding decision and, for a care home, the family's choice."""
         yield from self.social_work_assessment(person)
         yield from self.provider_assessment(person)
-        clock.switch("funding decision", m.env.now)
+        clock.switch("funding decision", self.m.env.now)
         yield from self.funding(person, need, service)
         if need == P3:
             yield from self.choice(person, clock)
+
+    def place_and_leave(self, person: Person, need: int, service: str, clock: DelayClock,
+                        fit_time: float):
+        """Wait for the service's place, re-assessed if the wait has made the person frailer,
+        then the last steps out of hospital. Shared by the census start, so a patient placed
+        from a census goes through the same steps as one who became ready in the run."""
+        m = self.m
         while True:
             clock.switch(REASON_FOR_SERVICE[service], m.env.now)
             yield from self.find_provider(person, service)
@@ -299,8 +315,21 @@ class Discharge:
         """Home First: leave once there is somewhere to go; assess and fund outside hospital.
 
         The wait for assessment and funding leaves the bed; the wait for capacity does not:
-        pathway 1 needs a bridging place, pathway 3 an interim bed, pathway 2 a bed."""
+        pathway 1 needs a bridging place, pathway 3 an interim bed, pathway 2 a bed. When no
+        bridging place or interim bed is free the ward does not queue for one: the patient
+        takes the usual route, assessed in hospital and waiting for the service itself, as
+        English systems run discharge to assess as far as its capacity goes. (Queued for
+        bridging, patients whose packages were late held every place and up to 83 people
+        waited for one at 50,000 people; `home_first` tipped into gridlock in 7 of 20 years.)"""
         m = self.m
+        full = ((need == P1 and not self.bridging_places.can_take())
+                or (need == P3 and not m.intermediate_care.interim.can_take()))
+        if full:
+            m.rec.count("discharge_to_assess_full", m.env.now)
+            clock.switch("awaiting assessment", m.env.now)
+            yield from self.assess(person, need, service, clock)
+            yield from self.place_and_leave(person, need, service, clock, fit_time)
+            return
         if need == P1:
             yield from self.home_ready(person, clock, equipment=True)
             clock.switch("reablement / home care", m.env.now)

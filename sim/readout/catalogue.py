@@ -183,6 +183,15 @@ _ENTRIES = (
        unit="count",
        definition="Admissions waiting over 12 hours from the decision to admit to a bed.",
        source="NHS England A&E waiting times ('trolley waits' over 12 hours)"),
+    _m("admissions_forgone_full", "count", "people sent home because the beds were full",
+       total=True, heavy=True, better="lower",
+       label="Sent home from A&E because the beds were full",
+       title="People sent home from A&E because the beds were full, a year", unit="count",
+       definition="A&E attendances that would have been admitted on a day with beds to "
+                  "spare, but were sent home because the acute beds were 95% full or more "
+                  "(acute.pressure_odds_ratio_95, _100, _105). A hidden cost of a full "
+                  "hospital: these people are not counted as waits.",
+       source="Blom et al. 2014, Int J Emerg Med 7:8 (admission odds by hospital occupancy)"),
 )
 
 CATALOGUE: dict[str, Metric] = {m.name: m for m in _ENTRIES}
@@ -323,7 +332,8 @@ GROUP_OUTCOMES = (
 FLOW = ("pathway_P0", "pathway_P1", "pathway_P2", "pathway_P3", "pathway_P3_back",
         "reablement_starts", "intermediate_care_admissions", "care_home_admissions", "deaths")
 # The report's longer flows table: demand, flow and outcomes.
-FLOW_TABLE = ("ae_attendances", "emergency_admissions", "readmissions_30d", "ed_boarding_hours",
+FLOW_TABLE = ("ae_attendances", "emergency_admissions", "admissions_forgone_full",
+              "readmissions_30d", "ed_boarding_hours",
               "acute_mean_los_days", "supported_discharges", "pathway_P0", "pathway_P1",
               "pathway_P2", "pathway_P3", "reablement_starts", "intermediate_care_admissions",
               "care_home_admissions", "mean_delay_days", "deaths")
