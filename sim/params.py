@@ -1053,11 +1053,9 @@ class HomeCare(Block):
         description="Home care hours the market can deliver each week. Blank: 14,800 per "
         "50,000 people aged 65+, scaled to population.size, less the hours of the bridging "
         "places (bridging.hours_per_place each).",
-        source=f"sized so the market runs about 97% busy with a short waiting list in the "
-        f"fragmented default and binds when more people are kept at home, as {CSV}: "
+        source=f"sized to run about 97% busy with a short list, as {CSV}: "
         "adass_undelivered_home_care_2022 (1-6% of hours wanted cannot be delivered) and "
-        "home_care_supply_delays. At 18,000 the market never had a list and integration's "
-        "cut in delays came from brokerage alone", evidence="weak",
+        "home_care_supply_delays", evidence="weak",
         group="capacity",
     )
     package_hours_mean: float = param(
