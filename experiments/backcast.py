@@ -159,7 +159,7 @@ BACKCASTS: tuple[Backcast, ...] = (
         care_home_residents_end, days=TORBAY_DAYS,
         baseline_overrides=(f"run.days={TORBAY_DAYS}",),
         miss_reason=(
-            'residents fall about 4% (CI -5% to -2%): the model closes a tenth of care-home beds '
+            'residents fall about 3% (CI -3.5% to -2.7%): the model closes a tenth of care-home beds '
             'as residents leave, but at about 88% '
             'occupancy the first closures remove empty beds, so residents fall by less than the '
             "beds. Torbay's fall came from fewer placements (people supported at home instead); "
@@ -243,7 +243,7 @@ BACKCASTS: tuple[Backcast, ...] = (
         "at home or in an interim bed",
         bed_days_change_per_supported_discharge,
         miss_reason=(
-            'the model saves under 1 day per supported discharge (CI -0.2 to 1.9), not 6: the '
+            'the model saves about 1 day per supported discharge (CI 0 to 2), not 6: the '
             'bridging team fills with people whose packages are late in a home-care market '
             'about 97% busy, and then patients take the usual route. '
             'Discharge to assess can '
@@ -284,8 +284,9 @@ BACKCASTS: tuple[Backcast, ...] = (
         ratio_of_delayed_patients,
         miss_reason=(
             "with demand back to normal and the service kept, the model's delays come back to "
-            'about 0.73 of the level before, inside the judged range, but three replications '
-            'place it anywhere from -0.2 to 1.7; with the home-care market sized to bind, '
+            'about 0.67 of the level before, at the edge of the judged range, and three '
+            'replications place it anywhere from -0.2 to 1.5; with the home-care market sized to '
+            'bind, '
             'demand returning refills the queues (before, about 0.27). '
             'In 2020 the rebound came as the NHS-funded interim beds and bridging care were '
             'withdrawn (from September) and home care lost staff; the model keeps them, so demand'

@@ -1094,6 +1094,15 @@ class HomeCare(Block):
         "home care that stay roughly level while hours go undelivered, with many waiting "
         "over three months", evidence="weak",
     )
+    hospital_first: bool = param(
+        True, unit="yes/no",
+        description="People whose wait for a package holds a bed or a place (in hospital, an "
+        "intermediate care bed, reablement or bridging care) go ahead of people referred from "
+        "home, who wait behind them; no: one first-come-first-served list.",
+        source="ADASS annual survey 2024 (reported by the Guardian, June 2024): councils "
+        "allocate care to people discharged from hospital first, and people referred from the "
+        "community are 'at risk of missing out'", evidence="moderate",
+    )
     reduced_package_share: float = param(
         0.5, unit="share of hours", ge=0, le=1,
         description="A reduced package after reablement is this share of a full one.",

@@ -20,11 +20,12 @@ class Pool:
 
     ``acquire(amount)`` returns an event that fires when the amount is granted. The queue is
     strict FIFO: a large request at the head holds back smaller ones behind it, as a real
-    waiting list would.
+    waiting list would. ``acquire(amount, first=True)`` joins behind the other first requests
+    but ahead of the rest (people whose wait holds a bed, ahead of people waiting at home).
     """
 
     __slots__ = ("env", "name", "capacity", "in_use", "waiting", "tracker", "queue_tracker",
-                 "capacity_tracker")
+                 "capacity_tracker", "n_first")
 
     def __init__(self, env: simpy.Environment, name: str, capacity: float,
                  tracker: Tracker, queue_tracker: Tracker):
@@ -37,6 +38,7 @@ class Pool:
         self.queue_tracker = queue_tracker
         tracker.capacity = float(capacity)
         self.capacity_tracker = None  # time-weighted capacity, when it can change
+        self.n_first = 0  # the first n_first waiting requests were made with first=True
 
     @property
     def free(self) -> float:
@@ -58,13 +60,17 @@ class Pool:
         self._grant(amount)
         return True
 
-    def acquire(self, amount: float = 1.0) -> simpy.Event:
+    def acquire(self, amount: float = 1.0, first: bool = False) -> simpy.Event:
         event = self.env.event()
         if self.can_take(amount):
             self._grant(amount)
             event.succeed()
         else:
-            self.waiting.append((event, amount))
+            if first:
+                self.waiting.insert(self.n_first, (event, amount))
+                self.n_first += 1
+            else:
+                self.waiting.append((event, amount))
             self.queue_tracker.add(self.env.now, 1)
         return event
 
@@ -76,6 +82,8 @@ class Pool:
         for i, (ev, _) in enumerate(self.waiting):
             if ev is event:
                 del self.waiting[i]
+                if i < self.n_first:
+                    self.n_first -= 1
                 self.queue_tracker.add(self.env.now, -1)
                 break
         self._serve()
@@ -117,6 +125,8 @@ class Pool:
     def _serve(self) -> None:
         while self.waiting and self.in_use + self.waiting[0][1] <= self.capacity + 1e-9:
             event, amount = self.waiting.popleft()
+            if self.n_first:
+                self.n_first -= 1
             self.queue_tracker.add(self.env.now, -1)
             self._grant(amount)
             event.succeed()

@@ -95,6 +95,20 @@ def test_home_care_market_forms_a_waiting_list_when_short():
     assert m.rec.delay_days["reablement / home care"] > 0
 
 
+def test_people_holding_a_bed_get_home_care_before_people_referred_from_home():
+    # ADASS: councils allocate care to hospital discharges first, and people referred from
+    # home wait behind them. On a short market the hospital's waits for a package shrink and
+    # more referrals from home lapse; with one first-come-first-served list, the reverse.
+    default = load_scenario("fragmented", SMALL).resolved().home_care.hours_per_week
+    short = [*SMALL, f"home_care.hours_per_week={0.8 * default:.0f}"]
+    first = model("fragmented", short)
+    fifo = model("fragmented", [*short, "home_care.hospital_first=false"])
+    assert (first.rec.delay_days["reablement / home care"]
+            < fifo.rec.delay_days["reablement / home care"])
+    lapsed = [m.rec.counts.get("home_care_referrals_lapsed", 0) for m in (first, fifo)]
+    assert lapsed[0] > lapsed[1], lapsed
+
+
 def test_discharge_to_assess_moves_capacity_it_does_not_create_it():
     size = ["population.size=50000"]
     base = load_scenario("fragmented", size).resolved()

@@ -256,12 +256,12 @@ def test_zero_growth_holds_size_age_and_frailty_mix_for_ten_years():
 
 
 ZERO_GROWTH_DRIFT = (
-    "at zero growth acute beds in use (-0.7%), care-home residents (-0.6%) and home-care "
-    "hours (-0.9%) hold over ten years (mean of four replications, last three years against "
-    "the first three), but delayed patients fall 6.9% (single replications -1.5% to -12%): "
-    "the home-care market, about 97% busy, forms a list in the second and third years (2.9 "
-    "people in year three, about 0.1 from year five) and the delayed count follows it "
-    "(44.6 a day in year three, 38-40 from year four). Before the frailty scale went to "
+    "at zero growth acute beds in use (-0.7%), care-home residents (-0.4%) and home-care "
+    "hours (-2.3%) hold over ten years (mean of four replications, last three years against "
+    "the first three), but delayed patients fall 7.5% (single replications -1.5% to -14%): "
+    "the home-care market, about 97% busy, forms a list in the second and third years (4.5 "
+    "people in year three, none from year five) and the delayed count follows it (44.9 a "
+    "day in year three, 38-40 from year four). Before the frailty scale went to "
     "0.26 with the pressure response, every stock drifted down (delayed -7.5%, care homes "
     "-4.8%, home care -3.4%)")
 

@@ -59,6 +59,28 @@ def test_pool_grants_at_once_when_free_and_queues_first_come_first_served():
     assert fourth.triggered and pool.in_use == 2 and not pool.waiting
 
 
+def test_pool_first_requests_go_ahead_of_the_rest_in_their_own_order():
+    env, pool = _pool(1)
+    pool.acquire()
+    home1, hosp1, home2, hosp2 = (pool.acquire(first=f) for f in (False, True, False, True))
+    assert pool.n_first == 2
+    order = []
+    for _ in range(4):
+        pool.release()
+        order.append(next(n for n, ev in (("hosp1", hosp1), ("hosp2", hosp2),
+                                          ("home1", home1), ("home2", home2))
+                          if ev.triggered and n not in order))
+    assert order == ["hosp1", "hosp2", "home1", "home2"]
+    assert pool.n_first == 0 and not pool.waiting
+    # Withdrawing a first request keeps the count of first requests right (home2 still
+    # holds the one unit, so all of these wait).
+    a, b, c = pool.acquire(first=True), pool.acquire(first=True), pool.acquire()
+    pool.cancel(a)
+    assert pool.n_first == 1
+    d = pool.acquire(first=True)
+    assert [ev for ev, _ in pool.waiting] == [b, d, c]
+
+
 def test_pool_queue_is_strict_fifo_with_amounts():
     """A large request at the head holds back a smaller one behind it."""
     env, pool = _pool(10)

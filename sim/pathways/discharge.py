@@ -165,6 +165,10 @@ class Discharge:
             return m.intermediate_care.beds, 1.0
         return m.care_home.pool(service), 1.0
 
+    def first_for(self, service: str) -> bool:
+        """Whether this request for a place goes ahead of people referred from home."""
+        return service == "home_care" and self.m.p.home_care.hospital_first
+
     # ----------------------------------------------------------------------------------
     def medically_fit(self, person: Person):
         """The discharge process of a person in an acute bed (a SimPy generator)."""
@@ -231,7 +235,7 @@ class Discharge:
             clock.switch(REASON_FOR_SERVICE[service], m.env.now)
             yield from self.find_provider(person, service)
             pool, amount = self.place_request(person, service)
-            request = pool.acquire(amount)
+            request = pool.acquire(amount, first=self.first_for(service))
             yield request
             delay_so_far = m.env.now - fit_time
             new_need = self.need(person, m.env.now, self.d.deconditioning_per_day * delay_so_far)
@@ -366,7 +370,7 @@ class Discharge:
             yield from self.funding(person, P1, service, at_home=True)
             yield from self.find_provider(person, service)
             pool, amount = self.place_request(person, service)
-            request = pool.acquire(amount)
+            request = pool.acquire(amount, first=self.first_for(service))
             held.append((pool, request, amount))
             yield request
             held.clear()

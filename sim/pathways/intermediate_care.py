@@ -141,7 +141,7 @@ class IntermediateCare:
             yield from dis.funding(person, exit_need, service)
             yield from dis.find_provider(person, service)
             place, amount = dis.place_request(person, service)
-            yield place.acquire(amount)
+            yield place.acquire(amount, first=dis.first_for(service))
         pool.release()
         if service is None:
             m.arrive_home(person, delay_days=0.0)
