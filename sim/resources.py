@@ -72,6 +72,9 @@ class Pool:
             else:
                 self.waiting.append((event, amount))
             self.queue_tracker.add(self.env.now, 1)
+            if first and self.n_first == 1:
+                # Now at the head: it may fit where the larger request it passed did not.
+                self._serve()
         return event
 
     def cancel(self, event: simpy.Event, amount: float = 1.0) -> None:

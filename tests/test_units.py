@@ -81,6 +81,15 @@ def test_pool_first_requests_go_ahead_of_the_rest_in_their_own_order():
     assert [ev for ev, _ in pool.waiting] == [b, d, c]
 
 
+def test_a_first_request_that_fits_is_granted_past_a_larger_one():
+    env, pool = _pool(10)
+    pool.acquire(6)
+    big = pool.acquire(6)  # 4 free: waits at the head
+    small = pool.acquire(3, first=True)  # goes ahead of it, and fits
+    assert small.triggered and not big.triggered and pool.in_use == 9
+    assert pool.n_first == 0 and len(pool.waiting) == 1
+
+
 def test_pool_queue_is_strict_fifo_with_amounts():
     """A large request at the head holds back a smaller one behind it."""
     env, pool = _pool(10)
