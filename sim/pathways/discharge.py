@@ -113,6 +113,7 @@ class Discharge:
     def __init__(self, m: Model):
         self.m = m
         self.d = m.p.discharge
+        self.hospital_first = m.p.home_care.hospital_first
         self.social_workers = m.pool("social_workers", m.p.social_work.staff)
         self.bridging_places = m.pool("bridging", m.p.bridging.places)
         self.self_funded: dict[int, bool] = {}
@@ -167,7 +168,7 @@ class Discharge:
 
     def first_for(self, service: str) -> bool:
         """Whether this request for a place goes ahead of people referred from home."""
-        return service == "home_care" and self.m.p.home_care.hospital_first
+        return service == "home_care" and self.hospital_first
 
     # ----------------------------------------------------------------------------------
     def medically_fit(self, person: Person):

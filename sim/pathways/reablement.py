@@ -61,8 +61,8 @@ class Reablement:
             m.rec.count(f"reablement_{outcome}", now)
             if hours > 0:
                 person.package_hours = hours
-                pending = m.home_care.hours.acquire(hours,
-                                                    first=m.p.home_care.hospital_first)
+                pending = m.home_care.hours.acquire(
+                    hours, first=m.discharge.first_for("home_care"))
                 yield pending
                 pending = None
                 m.home_care.start_package(person)
