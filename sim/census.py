@@ -415,7 +415,8 @@ def _ready_to_leave(m: Model, person: Person, need: int, fit_time: float):
     dis = m.discharge
     now = m.env.now
     m.delayed.add(now, 1)
-    clock = DelayClock(m.rec, fit_time, m.open_delay_clocks, person)
+    clock = DelayClock(m.rec, fit_time, m.open_delay_clocks, person,
+                       m.hospital.stay_start.get(person.pid))
     if need == P0:
         yield from dis.home_without_support(person, clock, fit_time)
         return

@@ -198,8 +198,12 @@ def compute_kpis(m: Model) -> dict[str, float]:
         / ended if ended else nan)
     kpis["deaths_in_hospital_share"] = (c.get("deaths_hospital", 0.0) / c["deaths"]
                                         if c.get("deaths") else nan)
-    for name in ("P0", "P1", "P2", "P3", "P3_back"):
+    for name in ("P0", "P1", "P1_restart", "P2", "P3", "P3_back"):
         kpis[f"pathway_{name}"] = c.get(f"pathway_{name}", 0.0)
+    # Delayed days after a stay's 14th day, by reason: the population of England's published
+    # split of delays by reason (validation compares like with like).
+    for reason, days in rec.delay_days_long.items():
+        kpis[f"delayed_days_14d_{reason_key(reason)}"] = days
     return kpis
 
 
@@ -229,3 +233,9 @@ def front_door_kpis(m: Model) -> dict[str, float]:
         "partial": 1.0 if m.partial else 0.0,
         "escalation_bed_days": m.escalation.open_beds.area if m.escalation else 0.0,
     }
+
+
+def reason_key(reason: str) -> str:
+    """A delay reason as a column-name fragment ("reablement / home care" ->
+    "reablement_home_care")."""
+    return "_".join(w for w in reason.replace("/", " ").split() if w)

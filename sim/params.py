@@ -519,27 +519,32 @@ class Community(Block):
         "years (the published rates are for fit to frail)", evidence="weak",
     )
     home_care_referral_per_year_mild: float = param(
-        0.002, unit="referrals per person per year", ge=0, le=5,
+        0.0023, unit="referrals per person per year", ge=0, le=5,
         description="Community referrals for a home care package, mildly frail person.",
-        source="assumption scaled to keep home care use steady", evidence="weak",
+        source="assumption scaled to keep home care use steady (raised 15% when fewer "
+        "people left hospital on pathway 1)", evidence="weak",
     )
     home_care_referral_per_year_moderate: float = param(
-        0.01, unit="referrals per person per year", ge=0, le=5,
+        0.0115, unit="referrals per person per year", ge=0, le=5,
         description="Community referrals for a home care package, moderately frail person.",
-        source="assumption scaled to keep home care use steady", evidence="weak",
+        source="assumption scaled to keep home care use steady (raised 15% when fewer "
+        "people left hospital on pathway 1)", evidence="weak",
     )
     home_care_referral_per_year_severe: float = param(
-        0.025, unit="referrals per person per year", ge=0, le=5,
+        0.029, unit="referrals per person per year", ge=0, le=5,
         description="Community referrals for a home care package, severely frail person.",
-        source="assumption scaled to keep home care use steady", evidence="weak",
+        source="assumption scaled to keep home care use steady (raised 15% when fewer "
+        "people left hospital on pathway 1)", evidence="weak",
     )
     care_home_direct_per_year_severe: float = param(
-        0.12, unit="admissions per person per year", ge=0, le=5,
+        0.16, unit="admissions per person per year", ge=0, le=5,
         description="Permanent care-home admissions straight from the community, severely "
         "frail person living at home (moderate frailty: a quarter of this).",
-        source="assumption: about half of care-home admissions come from hospital; set so "
-        "that with zero growth the care-home residents of the start (population."
-        "care_home_share) are replaced as they die (10-year run within about 5%)",
+        source="assumption: about half of care-home admissions come from hospital (41% at the "
+        "default); set so that with zero growth the care-home residents of the start "
+        "(population.care_home_share) are replaced as they die (-2% over ten years). It was "
+        "0.12 with more placements from hospital; with the hospital's placements refitted to "
+        "the national pathway split, 0.12 let the residents fall 5% in ten years",
         evidence="weak",
     )
     function_recovery_half_life_days: float = param(
@@ -625,7 +630,7 @@ class Acute(Block):
         evidence="strong",
     )
     los_median_days_fit: float = param(
-        3.0, unit="days", ge=0.1, le=100,
+        3.1, unit="days", ge=0.1, le=100,
         description="Median treatment length of stay (until medically fit), fit person. "
         "Frailty multiplies it.",
         source="calibrated to evidence/calibration_targets.csv: dta_over_4h_share, los_mean "
@@ -742,20 +747,27 @@ class Escalation(Block):
 # --------------------------------------------------------------------------------------------
 class Discharge(Block):
     p3_function_below: float = param(
-        0.21, unit="function (0-1 scale)", ge=0, le=1,
+        0.14, unit="function (0-1 scale)", ge=0, le=1,
         description="Below this function a person needs a care home (pathway 3).",
-        source=f"calibrated to {CSV}: pathway_split_observed", evidence="moderate",
+        source=f"calibrated with the other two lines to {CSV}: pathway_split_observed (new "
+        "care-home placements 1.7% of discharges)",
+        evidence="moderate",
     )
     p2_function_below: float = param(
-        0.34, unit="function (0-1 scale)", ge=0, le=1,
+        0.27, unit="function (0-1 scale)", ge=0, le=1,
         description="Below this function (and above the pathway 3 line) a person needs an "
         "intermediate care bed (pathway 2).",
-        source=f"calibrated to {CSV}: pathway_split_observed", evidence="moderate",
+        source=f"calibrated to {CSV}: pathway_split_observed (4.0% of discharges)",
+        evidence="moderate",
     )
     p1_function_below: float = param(
-        0.465, unit="function (0-1 scale)", ge=0, le=1,
-        description="Below this function a person needs support at home (pathway 1).",
-        source=f"calibrated to {CSV}: pathway_split_observed", evidence="moderate",
+        0.43, unit="function (0-1 scale)", ge=0, le=1,
+        description="Below this function a person needs support at home (pathway 1). A home "
+        "care client goes home on pathway 1 whatever their function, restarting the same "
+        "package.",
+        source=f"calibrated to {CSV}: pathway_split_observed, counting a restart of the same "
+        "package as pathway 0 as the national count does (no new or additional support): "
+        "pathway 0 84.6%, pathway 1 9.8%", evidence="moderate",
     )
     living_alone_shift: float = param(
         0.06, unit="function (0-1 scale)", ge=0, le=0.5,
@@ -946,10 +958,13 @@ class Reablement(Block):
         source=f"calibrated to {CSV}: ascof_2d and reablement_outcomes", evidence="weak",
     )
     reduced_package_function_above: float = param(
-        0.47, unit="function (0-1 scale)", ge=0, le=1,
+        0.435, unit="function (0-1 scale)", ge=0, le=1,
         description="At the end of reablement, people between this function and the line "
         "above need a reduced package; below it, long-term home care.",
-        source=f"calibrated to {CSV}: ascof_2d (about 80% end with no or lower support)",
+        source=f"calibrated to {CSV}: ascof_2d (about 80% end with no or lower support) at "
+        "0.47, just above the line below which people leave hospital with support (then "
+        "0.465); moved with that line to 0.435 when it was refitted, so that ending "
+        "reablement above it still means needing less support",
         evidence="weak",
     )
     calendar: list[CapacityPeriod] = calendar_field("reablement places")
@@ -958,14 +973,17 @@ class Reablement(Block):
 class IntermediateCare(Block):
     beds: int | None = param(
         None, unit="beds", ge=0, le=100_000,
-        description="Bed-based intermediate care (pathway 2 rehabilitation beds). Blank: 54 "
-        "per 50,000 people aged 65+ (a load of about 50 beds plus a margin); for another "
-        "size, the load scaled to population.size plus the same square-root safety margin as "
-        "acute beds (sim.params.default_capacity).",
-        source="National Audit of Intermediate Care 2017 (about 20 bed-based places per 100,000 "
-        "weighted population, all ages: about 55 for 270,000 people); NHS England discharge "
-        "SitRep 2023 (a rehabilitation bed is the wait of about 31% of patients waiting for a "
-        "service), so the beds run about 90% occupied with a queue",
+        description="Bed-based intermediate care (pathway 2 rehabilitation beds). Blank: 30 "
+        "per 50,000 people aged 65+, short of the 32.5 the pathway 2 discharges would fill "
+        "if nobody waited, scaled to population.size.",
+        source="calibrated to the delay split among patients in hospital 14 days or more "
+        "(evidence/calibration_targets.csv: delay_share_intermediate_care, 31% of those waiting for a service wait for a "
+        "rehabilitation bed; the model gives about 32%, and under 1% with beds for the whole "
+        "load). "
+        "Cross-check: the National Audit of Intermediate Care 2017 found about 20 bed-based "
+        "places per 100,000 weighted population, all ages, about 55 for the 270,000 people "
+        "this population stands for; those places also take people under 65 and step-up "
+        "admissions from home, which the model does not send there",
         evidence="moderate", group="capacity",
     )
     stay_mean_days: float = param(
@@ -1050,10 +1068,11 @@ class Bridging(Block):
 class HomeCare(Block):
     hours_per_week: float | None = param(
         None, unit="hours per week", ge=0, le=1e8,
-        description="Home care hours the market can deliver each week. Blank: 14,800 per "
+        description="Home care hours the market can deliver each week. Blank: 14,900 per "
         "50,000 people aged 65+, scaled to population.size, less the hours of the bridging "
         "places (bridging.hours_per_place each).",
-        source=f"sized to run about 97% busy with a short list, as {CSV}: "
+        source=f"sized to run about 96% busy with a short list (at 14,600 hours, 98% busy, "
+        "home_first tipped into gridlock in 4 of 10 years), as {CSV}: "
         "adass_undelivered_home_care_2022 (1-6% of hours wanted cannot be delivered) and "
         "home_care_supply_delays", evidence="weak",
         group="capacity",
@@ -1064,12 +1083,12 @@ class HomeCare(Block):
         source="NHS Digital ASC-FR (about 10 hours per week per client)", evidence="moderate",
     )
     package_end_per_year: float = param(
-        0.45, unit="endings per package per year", ge=0, le=12,
+        0.42, unit="endings per package per year", ge=0, le=12,
         description="Rate at which a long-term package ends for reasons other than death, "
         "hospital or care home (needs fall, family takes over, moves away).",
         source="assumption chosen so the number of home care clients and their hours hold at "
-        "their start over ten zero-growth years (a mean package of a little over two years "
-        "when nothing else ends it)", evidence="weak",
+        "their start over ten zero-growth years (a mean package of about two and a half "
+        "years when nothing else ends it), with the community referral rates", evidence="weak",
     )
     start_reduced_share: float = param(
         0.3, unit="share of starting clients", ge=0, le=1,
@@ -1123,11 +1142,15 @@ class CareHome(Block):
         "occupied); 1750 residents / 0.88", evidence="moderate", group="capacity",
     )
     placement_search_days: float = param(
-        5.0, unit="days", ge=0, le=365,
+        2.0, unit="days", ge=0, le=365,
         description="Mean time to find a home with a suitable vacancy that accepts the person, "
         "after funding is agreed (choice, location, assessment by the home), even when beds "
         "are free somewhere.",
-        source=f"calibrated to {CSV}: dtoc_reason_split_2018_19 (care homes 26% of delays)",
+        source="calibrated with self_funder_search_days and intermediate_care.beds to the "
+        "current delay codes among patients in hospital 14 days or more (evidence/"
+        "calibration_targets.csv: delay_share_care_home, 32%; the model gives 29%); it was 5 "
+        "days when fitted to the retired 2018/19 categories, which gave care homes 69% of "
+        "long-stay waits",
         evidence="weak",
     )
     nursing_function_below: float = param(
@@ -1146,11 +1169,12 @@ class CareHome(Block):
         "nursing)", evidence="moderate",
     )
     self_funder_search_days: float = param(
-        14.0, unit="days", ge=0, le=365,
+        5.0, unit="days", ge=0, le=365,
         description="Mean time a self-funder (or family) takes to choose a home and agree "
         "fees; no council panel is involved.",
-        source="CMA care homes market study 2017 (self-funders arrange their own care); "
-        "time an assumption", evidence="weak",
+        source="CMA care homes market study 2017 (self-funders arrange their own care); time "
+        "calibrated with placement_search_days (evidence/calibration_targets.csv: "
+        "delay_share_care_home)", evidence="weak",
     )
     untested_discharge_death_risk: float = param(
         0.0, unit="resident deaths per discharge into a care home", ge=0, le=1,
@@ -1592,8 +1616,8 @@ CAPACITY_PER_50K = (
     ("acute", "beds", 295, True),
     ("escalation", "beds", 12, True),
     ("reablement", "slots", 48, True),
-    ("intermediate_care", "beds", 54, True),
-    ("home_care", "hours_per_week", 14_800, False),
+    ("intermediate_care", "beds", 30, True),
+    ("home_care", "hours_per_week", 14_900, False),
     ("care_home", "beds", 1990, True),
     ("social_work", "staff", 14, True),
     ("bridging", "places", 10, True),
@@ -1612,14 +1636,15 @@ CAPACITY_PER_50K = (
 # 8.3% at 10,000 (67), the one size that still waits longer.
 ACUTE_LOAD_PER_50K = 262.0
 ACUTE_SAFETY_BETA = (295 - ACUTE_LOAD_PER_50K) / ACUTE_LOAD_PER_50K ** 0.5
-# Intermediate-care (pathway 2) beds by the same rule. They run close to full, as England's
-# do (a rehabilitation bed was the wait of about three in ten patients waiting for a service
-# in 2023): 54 beds for a load of 50.5 at 50,000 people.
-IC_LOAD_PER_50K = 50.5
+# Intermediate-care (pathway 2) beds are short of what is asked of them, as England's are (a
+# rehabilitation bed was the wait of about three in ten long-stay patients waiting for a
+# service in 2023): 30 beds at 50,000 people against the 32.5 that would be filled if nobody
+# waited. The queue stays bounded because people who wait long grow frailer and are re-routed
+# (pathway_escalations). They scale in proportion to people: by the square-root rule with its
+# margin below zero, 20,000 people got 11 beds and half their long-stay waits were for one
+# (49%); in proportion, 12 beds and 36%, as at 50,000 (32%).
 SQRT_RULE = {
     ("acute", "beds"): (ACUTE_LOAD_PER_50K, ACUTE_SAFETY_BETA),
-    ("intermediate_care", "beds"): (IC_LOAD_PER_50K,
-                                    (54 - IC_LOAD_PER_50K) / IC_LOAD_PER_50K ** 0.5),
 }
 
 

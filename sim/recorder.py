@@ -7,6 +7,8 @@ only their part inside it.
 
 from __future__ import annotations
 
+import math
+
 from collections import defaultdict
 
 from .errors import InvariantError
@@ -70,6 +72,9 @@ class Recorder:
         self.trackers: dict[str, Tracker] = {}
         self.counts: defaultdict[str, float] = defaultdict(float)
         self.delay_days: dict[str, float] = {r: 0.0 for r in DELAY_REASONS}
+        # The same days, counting only time after a stay's 14th day: England's published split
+        # of delays by reason is for patients in hospital 14 days or more.
+        self.delay_days_long: dict[str, float] = {r: 0.0 for r in DELAY_REASONS}
         # (service, payer, kind, year of the results period) -> GBP; kind is "fixed" (capacity
         # paid for whether used or not) or "variable" (per use).
         self.costs: defaultdict[tuple[str, str, str, int], float] = defaultdict(float)
@@ -103,12 +108,15 @@ class Recorder:
                 self.groups.count(name, person.band, person.frailty, k)
 
     def delay(self, reason: str, t0: float, t1: float,
-              group: tuple[int, int] | None = None) -> None:
-        """Book delayed days to a reason; ``group`` is the (age band, frailty) they go to."""
+              group: tuple[int, int] | None = None, long_from: float = math.inf) -> None:
+        """Book delayed days to a reason; ``group`` is the (age band, frailty) they go to;
+        the part after ``long_from`` (the stay's 14th day) is booked again as a long stay's."""
         a = t0 if t0 > self.start else self.start
         b = t1 if t1 < self.end else self.end
         if b > a:
             self.delay_days[reason] += b - a
+            if b > long_from:
+                self.delay_days_long[reason] += b - (a if a > long_from else long_from)
             if group is not None and self.groups is not None:
                 self.groups.count("delayed_discharge_days", group[0], group[1], b - a)
 

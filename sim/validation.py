@@ -25,6 +25,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .metrics import reason_key
+from .recorder import DELAY_REASONS
 from .stats import t_interval
 
 REPO = Path(__file__).resolve().parent.parent
@@ -49,7 +51,10 @@ PATHWAYS = {"p0": "pathway_P0", "p1": "pathway_P1", "p2": "pathway_P2",
 # "returning care home residents will count towards ... Pathway 0", Policy and Operating
 # Model 2021). The SitRep's "back to an existing care home" is then a return with new needs,
 # which the model does not have (its residents always go back to their own bed), so that
-# share is not modelled yet.
+# share is not modelled yet. For the same reason a home care client whose package restarts
+# with the same hours (the model keeps the hours) is pathway 0 in the comparison: no new or
+# additional support. Local practice varies (some discharge hubs log any restart as pathway
+# 1), so the model's pathway 1 count keeps restarts and `pathway_P1_restart` shows them.
 COMPARED_PATHWAYS = ("p0", "p1", "p2", "p3_new")
 # The targets the model produces today (model_quantities); any other target is reported as
 # "not modelled yet" with the issue the targets file names.
@@ -107,9 +112,17 @@ def all_targets() -> pd.DataFrame:
 
 
 # ------------------------------------------------------------------------------ model side
+def _long_stay_delays(res) -> pd.DataFrame:
+    """Delayed days after the stay's 14th day, one column per reason: the published split
+    counts patients in hospital 14 days or more, whose waits lean to beds and care homes."""
+    k = res.kpis.set_index("replication")
+    cols = {r: f"delayed_days_14d_{reason_key(r)}" for r in DELAY_REASONS}
+    have = {r: c for r, c in cols.items() if c in k}
+    return pd.DataFrame({r: k[c] for r, c in have.items()}, index=k.index)
+
+
 def _reason_shares(res) -> pd.DataFrame:
-    d = res.delays_by_reason.pivot_table(index="replication", columns="reason",
-                                         values="delayed_days", aggfunc="sum")
+    d = _long_stay_delays(res)
     cap = d.reindex(columns=list(CAPACITY_REASONS.values()), fill_value=0.0)
     return cap.div(cap.sum(axis=1).replace(0.0, np.nan), axis=0)
 
@@ -145,13 +158,14 @@ def model_quantities(res) -> pd.DataFrame:
     })
     for key in COMPARED_PATHWAYS:
         out[f"pathway_{key}_share"] = k[PATHWAYS[key]] / discharges
-    out["pathway_p0_share"] += k[PATHWAYS["p3_back"]] / discharges
+    restarts = k.get("pathway_P1_restart", 0.0)
+    out["pathway_p0_share"] += (k[PATHWAYS["p3_back"]] + restarts) / discharges
+    out["pathway_p1_share"] -= restarts / discharges
     for key, reason in CAPACITY_REASONS.items():
         out[f"delay_share_{key}"] = shares.get(reason)
     out["dta_over_12h_share"] = k["dta_12h_waits"] / k["emergency_admissions"]
     out["dta_over_4h_share"] = k["dta_4h_waits"] / k["emergency_admissions"]
-    by_reason = res.delays_by_reason.pivot_table(index="replication", columns="reason",
-                                                 values="delayed_days", aggfunc="sum")
+    by_reason = _long_stay_delays(res)
     internal = by_reason.reindex(columns=list(INTERNAL_EQUIPMENT_REASONS), fill_value=0.0)
     out["delay_share_internal_equipment"] = (
         internal.sum(axis=1) / by_reason.sum(axis=1).replace(0.0, np.nan))

@@ -24,11 +24,11 @@ SEED = 7
 
 # Half-width of the model's 95% CI in the committed run, in the back-cast's unit.
 TOLERANCE = {
-    "bcf_admissions": 0.008,
-    "bcf_delayed_days": 0.102,
-    # Three replications place the rebound anywhere from -0.2 to 1.5: the check only says the
+    "bcf_admissions": 0.014,
+    "bcf_delayed_days": 0.13,
+    # Three replications place the rebound anywhere from -0.3 to 1.9: the check only says the
     # delays come back at all, not by how much.
-    "hds_2020_rebound": 0.84,
+    "hds_2020_rebound": 0.98,
 }
 # What the committed run scores anything but inside, and why (experiments/backcast.py).
 MISSES = {bc.id: bc.miss_reason for bc in BACKCASTS if bc.id not in TOLERANCE}

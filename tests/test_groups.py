@@ -73,7 +73,7 @@ def test_conserved_from_a_census_start():
     """A census start books its ready-to-leave patients' delays (and starts at day 0)."""
     census = Census(start_date="2026-11-27", in_treatment_by_days=[8, 6, 5, 4, 2, 3],
                     ready_to_leave_p1=[0, 1, 2, 2, 1, 0], ready_to_leave_p3=[0, 0, 1, 1, 1, 2],
-                    in_reablement=6, in_intermediate_care=5, care_home_residents=300)
+                    in_reablement=6, in_intermediate_care=4, care_home_residents=300)
     p = sim.load_scenario("fragmented", overrides=["population.size=8000", "run.days=60"]
                           ).model_copy(update={"census": census})
     out = run_replication(p, 3, 0)

@@ -33,6 +33,7 @@ cannot remove a delay it does not touch.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from simpy import Interrupt
@@ -77,6 +78,9 @@ REASONS = {
     "equipment": ("Awaiting community equipment and adaptations", ()),
 }
 
+# Delays of stays past this many days are also counted apart (Recorder.delay_days_long).
+LONG_STAY_DAYS = 14.0
+
 REASON_FOR_SERVICE = {
     "reablement": "reablement / home care",
     "home_care": "reablement / home care",
@@ -90,19 +94,21 @@ class DelayClock:
     """Books the time between switches to the reason that was current, and to the age band
     and frailty the person had when they became ready to leave."""
 
-    __slots__ = ("rec", "reason", "since", "open", "group")
+    __slots__ = ("rec", "reason", "since", "open", "group", "long_from")
 
-    def __init__(self, rec, now: float, open_clocks: set, person: Person | None = None):
+    def __init__(self, rec, now: float, open_clocks: set, person: Person | None = None,
+                 admitted: float | None = None):
         self.rec = rec
         self.reason: str | None = None
         self.since = now
         self.open = open_clocks
         self.group = (person.band, person.frailty) if person is not None else None
+        self.long_from = admitted + LONG_STAY_DAYS if admitted is not None else math.inf
         open_clocks.add(self)
 
     def switch(self, reason: str | None, now: float) -> None:
         if self.reason is not None:
-            self.rec.delay(self.reason, self.since, now, self.group)
+            self.rec.delay(self.reason, self.since, now, self.group, self.long_from)
         self.reason = reason
         self.since = now
         if reason is None:
@@ -178,8 +184,13 @@ class Discharge:
         fit_time = now
         need = self.need(person, now)
         m.rec.count(f"pathway_{PATHWAY_NAMES[need]}", now)
+        if need == P1 and person.care == HOME_CARE:
+            # The same package restarts (its hours are kept): no new or additional support,
+            # which England's discharge count records as pathway 0.
+            m.rec.count("pathway_P1_restart", now)
         m.delayed.add(now, 1)
-        clock = DelayClock(m.rec, now, m.open_delay_clocks, person)
+        clock = DelayClock(m.rec, now, m.open_delay_clocks, person,
+                           m.hospital.stay_start.get(person.pid))
         policy = m.policy
         wait = self.wait_for(person, clock, "medical or therapy review", self.d.review_share,
                              self.d.review_days)

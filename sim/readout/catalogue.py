@@ -205,6 +205,7 @@ EXTRA_LABELS = {
     "supported_discharges": ("Discharges needing support (pathways 1 to 3)", "count"),
     "pathway_P0": ("Home with no new support (pathway 0)", "count"),
     "pathway_P1": ("Home with support: reablement or home care (pathway 1)", "count"),
+    "pathway_P1_restart": ("Of pathway 1: the same home care package restarted", "count"),
     "pathway_P2": ("Intermediate care bed (pathway 2)", "count"),
     "pathway_P3": ("New care home placement (pathway 3)", "count"),
     "pathway_P3_back": ("Back to their own care home", "count"),
@@ -213,6 +214,7 @@ EXTRA_LABELS = {
 }
 # Extra columns that add up over the results period (everything else is a mean or share).
 EXTRA_TOTALS = frozenset({"ae_attendances", "supported_discharges", "pathway_P0", "pathway_P1",
+                          "pathway_P1_restart",
                           "pathway_P2", "pathway_P3", "pathway_P3_back", "reablement_starts",
                           "intermediate_care_admissions", "deaths_hospital", "acute_arrivals",
                           "pathway_escalations"})

@@ -18,6 +18,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import (
     BaseDocTemplate,
+    CondPageBreak,
     Flowable,
     Frame,
     Image,
@@ -33,6 +34,9 @@ from reportlab.platypus import Table as RLTable
 from .model import Bullets, Figure, Heading, Num, Para, Report, Rich, Strong, Table
 
 MARGIN = 15 * mm
+# Room a table taller than a page needs to start on the current one (see _table): its
+# caption, header and about three rows, in points.
+LONG_TABLE_START = 70
 PAGE_W, PAGE_H = A4
 TEXT_W = PAGE_W - 2 * MARGIN
 TEXT_H = PAGE_H - 2 * MARGIN - 6 * mm
@@ -186,7 +190,16 @@ def _table(block: Table, st: dict[str, ParagraphStyle]) -> list:
     table.setStyle(TableStyle(style))
     out: list = []
     if block.caption:
-        out.append(Paragraph(_t(block.caption), st["caption"]))
+        if table.wrap(TEXT_W, TEXT_H)[1] <= 0.9 * TEXT_H:
+            out.append(Paragraph(_t(block.caption), st["caption"]))
+        else:
+            # A caption kept with a table taller than a page moved the whole table on and
+            # left the page blank; such a table starts where it is as long as its caption,
+            # header and a few rows fit.
+            out.append(CondPageBreak(LONG_TABLE_START))
+            out.append(Paragraph(_t(block.caption),
+                                 ParagraphStyle("caption_long", parent=st["caption"],
+                                                keepWithNext=0)))
     out.append(table)
     if block.note:
         out.append(Paragraph(_rich(block.note), st["note"]))
