@@ -403,6 +403,7 @@ class Model:
                 "home_care_hours_in_use": hc.in_use,
                 "home_care_waiting": float(len(hc.waiting)),
                 "home_care_waiting_hours": float(sum(a for _, a in hc.waiting)),
+                "home_care_brokering": float(self.home_care.brokering),
                 "care_home_occupied": self.care_home.occupied,
                 "care_home_occupancy": (self.care_home.occupied / self.care_home.capacity
                                         if self.care_home.capacity else math.nan),

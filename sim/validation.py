@@ -172,12 +172,17 @@ def model_quantities(res) -> pd.DataFrame:
     if not res.daily.empty and "care_home_occupancy" in res.daily:
         out["care_home_occupancy"] = res.daily.groupby("replication")["care_home_occupancy"].mean()
     if not res.daily.empty and "home_care_waiting_hours" in res.daily:
-        # Hours on the waiting list (at home or in hospital) as a share of hours wanted: the
-        # ADASS count of commissioned hours that could not be delivered.
-        hc = res.daily.groupby("replication")[["home_care_waiting_hours",
-                                                "home_care_hours_in_use"]].mean()
-        wanted = (hc["home_care_waiting_hours"] + hc["home_care_hours_in_use"]).replace(0.0, np.nan)
-        out["home_care_undelivered_share"] = hc["home_care_waiting_hours"] / wanted
+        # Hours on the waiting list (at home or in hospital), and the hours of people leaving
+        # hospital while brokerage looks for a provider with a carer free nearby (at the mean
+        # package), as a share of hours wanted: the ADASS count of commissioned hours that
+        # could not be delivered for lack of care workers.
+        cols = ["home_care_waiting_hours", "home_care_hours_in_use"]
+        hc = res.daily.groupby("replication")[
+            cols + (["home_care_brokering"] if "home_care_brokering" in res.daily else [])].mean()
+        undelivered = (hc["home_care_waiting_hours"]
+                       + hc.get("home_care_brokering", 0.0) * p.home_care.package_hours_mean)
+        wanted = (undelivered + hc["home_care_hours_in_use"]).replace(0.0, np.nan)
+        out["home_care_undelivered_share"] = undelivered / wanted
     return out
 
 

@@ -95,6 +95,17 @@ def test_home_care_market_forms_a_waiting_list_when_short():
     assert m.rec.delay_days["reablement / home care"] > 0
 
 
+def test_brokerage_is_counted_as_hours_not_delivered():
+    """People leaving hospital while brokerage finds a carer are counted each day, back to
+    none when they have gone; with no brokerage time there is never anyone."""
+    m = model("fragmented", SMALL)
+    days = [row["home_care_brokering"] for row in m.rec.daily]
+    assert sum(days) > 0 and min(days) >= 0
+    assert m.home_care.brokering >= 0
+    none = model("fragmented", [*SMALL, "home_care.brokerage_days=0"])
+    assert all(row["home_care_brokering"] == 0 for row in none.rec.daily)
+
+
 def test_people_holding_a_bed_get_home_care_before_people_referred_from_home():
     # ADASS: councils allocate care to hospital discharges first, and people referred from
     # home wait behind them. On a short market the hospital's waits for a package shrink and

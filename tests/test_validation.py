@@ -46,9 +46,6 @@ MISSES_TODAY = {
     # 17% of admissions wait over 4 hours from the decision to admit (published 25%): the
     # model's waits are few and long (12-hour waits are inside their band).
     "dta_over_4h_share",
-    # The default market runs about 96% busy with a short list, but under 0.1% of hours go
-    # undelivered (ADASS: 0.5% to 5.2%); a market that tight tips more winters into gridlock.
-    "home_care_undelivered_share",
     # 12 delayed patients per 100,000 people (published 22.6, band from 15.8): the model's wait
     # per discharge is inside its band (1.1 days), but it holds people 65+ only.
     "nctr_per_100k",

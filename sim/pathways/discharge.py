@@ -464,6 +464,13 @@ class Discharge:
                 mean = max(0.0, mean - m.p.levers.trusted_assessor_care_home_days_saved)
         elif service == "home_care":
             mean = m.p.home_care.brokerage_days
+            if draw * mean > 0:
+                m.home_care.brokering += 1
+                try:
+                    yield m.env.timeout(draw * mean)
+                finally:
+                    m.home_care.brokering -= 1
+            return
         else:
             return
         if draw * mean > 0:

@@ -29,6 +29,9 @@ class HomeCare:
         self.m = m
         self.h = m.p.home_care
         self.hours = m.pool("home_care_hours", self.h.hours_per_week)
+        # People leaving hospital whose package is agreed while brokerage looks for a provider
+        # with a carer free nearby: hours commissioned but not delivered for want of a carer.
+        self.brokering = 0
 
     def new_package_hours(self, person: Person) -> float:
         return max(1.0, self.m.draw.gamma(person, SERVICES, self.h.package_hours_mean, 0.6))
