@@ -179,7 +179,8 @@ BACKCASTS: tuple[Backcast, ...] = (
         relative("acute_bed_days"), days=TORBAY_DAYS,
         baseline_overrides=(f"run.days={TORBAY_DAYS}",),
         miss_reason=(
-            'the model finds a fall of about 4% in acute bed days (CI -10% to +3%). It holds people '
+            'the model finds a fall of about 4% in acute bed days (CI -10% to +3%). It holds '
+            'people '
             'aged 65+ and emergency care only, and its integration levers shorten stays only by '
             'removing delays and leave admission avoidance centred near zero, as the pooled '
             "evidence says. Torbay's fall was all ages and ten years long, and included the "
@@ -227,7 +228,8 @@ BACKCASTS: tuple[Backcast, ...] = (
         "assessment; days saved over all delays divided by care-home discharges",
         delayed_days_saved_per_placement,
         miss_reason=(
-            "the model's saving (0.9 days, CI -0.5 to 2.3) sits at the bottom of the range: its trusted "
+            "the model's saving (0.9 days, CI -0.5 to 2.3) sits at the bottom of the range: its "
+            "trusted "
             "assessor saves only the receiving service's own assessment wait, which in the model "
             "is short (0.15 working days, so that waits for assessment sit near their DToC share "
             "of 11%); Lincolnshire's"

@@ -977,13 +977,13 @@ class IntermediateCare(Block):
         "per 50,000 people aged 65+, short of the 32.5 the pathway 2 discharges would fill "
         "if nobody waited, scaled to population.size.",
         source="calibrated to the delay split among patients in hospital 14 days or more "
-        "(evidence/calibration_targets.csv: delay_share_intermediate_care, 31% of those waiting for a service wait for a "
-        "rehabilitation bed; the model gives about 32%, and under 1% with beds for the whole "
-        "load). "
-        "Cross-check: the National Audit of Intermediate Care 2017 found about 20 bed-based "
-        "places per 100,000 weighted population, all ages, about 55 for the 270,000 people "
-        "this population stands for; those places also take people under 65 and step-up "
-        "admissions from home, which the model does not send there",
+        "(evidence/calibration_targets.csv: delay_share_intermediate_care, 31% of those "
+        "waiting for a service wait for a rehabilitation bed; the model gives about 32%, and "
+        "under 1% with beds for the whole load). Cross-check: the National Audit of "
+        "Intermediate Care 2017 found about 20 bed-based places per 100,000 weighted "
+        "population, all ages, about 55 for the 270,000 people this population stands for; "
+        "those places also take people under 65 and step-up admissions from home, which the "
+        "model does not send there",
         evidence="moderate", group="capacity",
     )
     stay_mean_days: float = param(

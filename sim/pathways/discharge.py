@@ -464,17 +464,17 @@ class Discharge:
                 mean = max(0.0, mean - m.p.levers.trusted_assessor_care_home_days_saved)
         elif service == "home_care":
             mean = m.p.home_care.brokerage_days
-            if draw * mean > 0:
-                m.home_care.brokering += 1
-                try:
-                    yield m.env.timeout(draw * mean)
-                finally:
-                    m.home_care.brokering -= 1
-            return
         else:
             return
-        if draw * mean > 0:
+        if draw * mean <= 0:
+            return
+        brokering = service == "home_care"
+        m.home_care.brokering += brokering
+        try:
             yield m.env.timeout(draw * mean)
+        finally:
+            # A death or crisis in hospital ends the search too.
+            m.home_care.brokering -= brokering
 
     def transfer_day(self, care_home: bool = False):
         """Wait for a working day to move; care homes admit on weekdays even when the
