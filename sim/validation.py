@@ -190,8 +190,9 @@ def model_quantities(res) -> pd.DataFrame:
 def compare(res, targets: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     """Each target: published value, band, model mean and CI, and a plain status.
 
-    ``status`` is ``inside``, ``outside``, ``not modelled yet (issue N)`` or ``no published
-    figure``; ``within`` is True or False only where a comparison was made.
+    ``status`` is ``inside``, ``outside``, ``not modelled yet (issue N)`` (or ``(no issue
+    yet)``) or ``no published figure``; ``within`` is True or False only where a comparison
+    was made.
     """
     values = model_quantities(res)
     rows = []

@@ -207,7 +207,7 @@ def test_every_target_has_a_status(seeded_res):
     assert set(model_quantities(seeded_res).columns) == V.MODELLED
     table = compare(seeded_res, all_targets())
     assert set(table.index) == CALIBRATION | HELD_OUT
-    allowed = ("inside", "outside", "not modelled yet (issue", "no published figure")
+    allowed = ("inside", "outside", "not modelled yet (", "no published figure")
     assert all(s.startswith(allowed) for s in table["status"])
     # A comparison is made exactly where there is a figure and a model value.
     assert (table["within"].notna() == table["status"].isin(["inside", "outside"])).all()
