@@ -43,7 +43,13 @@ PARAMETERS = [
     ("acute.los_median_days_fit", 1.0, 5.0),                 # length of stay and its tail
     ("acute.los_sigma", 0.8, 1.8),
     ("discharge.readmission_30d_base", 0.05, 0.30),          # readmissions
-    ("care_home.placement_search_days", 2.0, 30.0),          # people ready to leave per 100k
+    ("care_home.placement_search_days", 1.0, 30.0),          # people ready to leave per 100k
+    # The pathway lines, fitted to the pathway split and the capacity shares of the delay
+    # split. Their bounds do not overlap, so the order the model requires (P3 below P2 below
+    # P1) holds at every point the search tries.
+    ("discharge.p1_function_below", 0.36, 0.50),
+    ("discharge.p2_function_below", 0.20, 0.34),
+    ("discharge.p3_function_below", 0.08, 0.19),
 ]
 
 
