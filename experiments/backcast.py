@@ -425,8 +425,9 @@ def markdown(table: pd.DataFrame, meta: dict) -> str:
     for tid, r in misses.iterrows():
         lines.append(f"- `{tid}` ({r['status']}): {r['miss_reason'] or 'no reason recorded'}")
     lines += ["", "![model effect against published range](backcast.png)", "",
-              "The final recalibration against the pre-set bands (issue 16, item 4) has not "
-              "been done; these back-casts use today's defaults.", ""]
+              "These back-casts use today's defaults, which the last calibration run against "
+              "the pre-set bands left as they were (its best point gridlocks one year in "
+              "seven; see [README.md](README.md), step 5).", ""]
     return "\n".join(lines)
 
 
