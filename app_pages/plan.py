@@ -243,6 +243,10 @@ if ss.get("mix_error"):
     st.error("The mix search did not finish.\n\n" + ss["mix_error"], icon=":material/error:")
 mix_result: SZ.MixResult | None = ss.get("mix_result")
 if mix_result is not None:
+    if mix_result.budget != (budget_m * 1e6 or None):
+        # A new budget needs no new runs: the same simulated mixes, solved again.
+        mix_result = mix_result.within(budget_m * 1e6 or None)
+        st.caption("Solved again for the new budget on the mixes already run.")
     if mix_result.reachable:
         st.success(mix_result.sentence(), icon=":material/check_circle:")
     else:

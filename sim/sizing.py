@@ -27,7 +27,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -330,6 +330,11 @@ class MixResult:
     def reachable(self) -> bool:
         return self.choice is not None
 
+    def within(self, budget: float | None) -> MixResult:
+        """The same mixes under another budget: re-solved on the points already simulated,
+        so a planner trying budgets does not run the grid again."""
+        return replace(self, budget=budget, choice=_cheapest(self.points, budget))
+
     def table(self) -> pd.DataFrame:
         rows = [{**{s.label: pt.capacity[s.key] for s in self.services},
                  "met_share": pt.met_share, "holds": pt.holds, "cost": pt.cost_mean,
@@ -376,8 +381,6 @@ def cheapest_mix(base: Params, grid: dict[str, list[float]], level: ServiceLevel
     on a service) without a hand-written search; the simulated grid keeps the answer to mixes
     the model actually ran rather than an interpolation of them.
     """
-    from scipy.optimize import Bounds, LinearConstraint, milp
-
     unknown = [k for k in grid if k not in SERVICES]
     if unknown or len(grid) < 1:
         raise ConfigError(f"services {unknown or list(grid)}: not ones that can be sized",
@@ -393,22 +396,25 @@ def cheapest_mix(base: Params, grid: dict[str, list[float]], level: ServiceLevel
             progress("running " + ", ".join(f"{v:g} {SERVICES[k].label}"
                                             for k, v in zip(keys, mix)))
         points.append(evaluate(base, dict(zip(keys, mix)), level, replications, seed, workers))
+    return MixResult([SERVICES[k] for k in keys], level, budget, points,
+                     _cheapest(points, budget), _cheapest(points, None), replications)
+
+
+def _cheapest(points: list[Point], limit: float | None) -> Point | None:
+    """The mixed-integer programme of :func:`cheapest_mix` over simulated points."""
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
     cost = np.array([pt.cost_mean for pt in points])
     holds = np.array([pt.holds for pt in points], dtype=float)
-
-    def solve(limit: float | None) -> Point | None:
-        n = len(points)
-        rows = [LinearConstraint(np.ones((1, n)), 1, 1)]
-        if limit is not None:
-            rows.append(LinearConstraint(cost.reshape(1, -1), -np.inf, limit))
-        sol = milp(cost, constraints=rows, integrality=np.ones(n),
-                   bounds=Bounds(np.zeros(n), holds))
-        if sol.status != 0 or sol.x is None:
-            return None
-        return points[int(np.argmax(sol.x))]
-
-    return MixResult([SERVICES[k] for k in keys], level, budget, points, solve(budget),
-                     solve(None), replications)
+    n = len(points)
+    rows = [LinearConstraint(np.ones((1, n)), 1, 1)]
+    if limit is not None:
+        rows.append(LinearConstraint(cost.reshape(1, -1), -np.inf, limit))
+    sol = milp(cost, constraints=rows, integrality=np.ones(n),
+               bounds=Bounds(np.zeros(n), holds))
+    if sol.status != 0 or sol.x is None:
+        return None
+    return points[int(np.argmax(sol.x))]
 
 
 __all__ = ["SERVICES", "DAILY_MEASURES", "KPI_MEASURES", "REPLICATIONS_MET", "Service",

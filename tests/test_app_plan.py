@@ -75,7 +75,12 @@ def test_plan_page_finds_the_cheapest_mix_or_says_the_budget_is_too_small():
     assert len(mix.points) == 4
     assert any(s.value.startswith("The cheapest mix") for s in at.success) or any(
         e.value.startswith("Out of reach") for e in at.error)
+    # A new budget is solved on the mixes already run, before any new run.
     at.number_input(key="x|mix_budget").set_value(0.5).run()
+    assert not at.exception, at.exception
+    assert any(e.value.startswith("Out of reach within") for e in at.error)
+    assert any("mixes already run" in c.value for c in at.caption)
+    assert at.session_state["mix_result"] is mix
     at.button(key="mix_run_button").click().run()
     assert not at.exception, at.exception
     assert any(e.value.startswith("Out of reach") for e in at.error)

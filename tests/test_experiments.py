@@ -383,7 +383,7 @@ def test_replications_script_reaches_its_targets(tmp_path):
     from experiments import replications
 
     code = replications.main(["--scenario", "mmc", "--pilot", "3", "--target",
-                              "acute_occupancy=1%", "--target", "emergency_admissions=15",
+                              "acute_occupancy=2%", "--target", "emergency_admissions=15",
                               "--no-progress", "--out", str(tmp_path), "run.days=30"])
     assert code == 0
     report = pd.read_csv(tmp_path / "replications.csv").set_index("metric")

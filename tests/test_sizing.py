@@ -65,10 +65,10 @@ def test_cheapest_mix_within_budget_and_out_of_reach_below_it(base, p2):
     held = mix.table().query("holds")
     assert mix.choice.cost_mean == pytest.approx(held["cost"].min())
     assert mix.choice.holds
-    poor = cheapest_mix(base, grid, level, budget=mix.choice.cost_mean * 0.5,
-                        replications=REPS, seed=SEED)
-    assert not poor.reachable and poor.cheapest_holding is not None
+    poor = mix.within(mix.choice.cost_mean * 0.5)  # the same runs, a smaller budget
+    assert not poor.reachable and poor.cheapest_holding is mix.choice
     assert poor.sentence().startswith("Out of reach within")
+    assert mix.within(mix.choice.cost_mean * 1.001).choice is mix.choice
 
 
 def test_bad_service_or_level_is_named():
