@@ -22,6 +22,7 @@ import sim
 import sim.area as area_lib
 from app_pages import common
 from sim.area.files import area_yaml, read_area
+import sim.readout as ro
 from sim.readout import planning
 
 ss = st.session_state
@@ -219,7 +220,12 @@ else:
     m1, m2 = st.columns(2)
     m1.download_button("Download as CSV", planning.to_csv(monthly), file_name="monthly.csv",
                        mime="text/csv", key="area_monthly_csv", icon=":material/download:")
-    m2.download_button("Download as Excel", planning.to_xlsx(monthly),
+    groups = ro.outcomes_by_group_display(ro.outcomes_by_group_table(cmp))
+    m2.download_button("Download as Excel", planning.to_xlsx(monthly, groups),
                        file_name="monthly.xlsx", key="area_monthly_xlsx",
                        icon=":material/download:")
-    st.caption(planning.BY_AGE_AND_FRAILTY_MISSING)
+    if not groups.empty:
+        st.markdown("**Key outcomes by age band and frailty** (rates per 1,000 person-years; "
+                    "changes against the baseline with their 95% confidence interval; also "
+                    "in the Excel download)")
+        st.dataframe(groups, hide_index=True, width="stretch")

@@ -19,6 +19,7 @@ from sim.area.fit import FITTED, TARGETS, fit_area, scaled
 from sim.area.schema import RATES
 from sim.config import field_info
 from sim.params import CAPACITY_PER_50K
+import sim.readout as ro
 from sim.readout import planning
 
 
@@ -366,7 +367,15 @@ def test_monthly_downloads(area_run):
     assert planning.to_csv(table).startswith(b"scenario,month,")
     wb = openpyxl.load_workbook(io.BytesIO(planning.to_xlsx(table)))
     assert wb.sheetnames == ["Winter plan (80% bands)", "Tidy", "Notes"]
-    assert planning.by_age_and_frailty(area_run) is None  # not recorded yet; the note says so
+    # With the key outcomes by age band and frailty, a sheet of them, row for row.
+    cmp = sim.Comparison({"area": area_run}, seed=0, baseline="area")
+    groups = ro.outcomes_by_group_display(ro.outcomes_by_group_table(cmp))
+    assert not groups.empty
+    wb = openpyxl.load_workbook(io.BytesIO(planning.to_xlsx(table, groups)))
+    assert wb.sheetnames == ["Winter plan (80% bands)", "Tidy", "By age and frailty", "Notes"]
+    sheet = wb["By age and frailty"]
+    assert sheet.max_row == len(groups) + 1
+    assert [c.value for c in sheet[1]] == list(groups.columns)
 
 
 # ----------------------------------------------------------------------------------- app

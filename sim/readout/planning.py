@@ -6,8 +6,8 @@ month's value), not a confidence interval of the mean: they say how different a 
 turn out, which is what a winter plan needs. With few replications the outer band is rough;
 ``n`` says how many replications it rests on.
 
-Reads the planning columns of ``Results.daily`` (:mod:`sim.snapshot`). A breakdown by age band
-and frailty is not available yet: see :data:`BY_AGE_AND_FRAILTY_MISSING`.
+Reads the planning columns of ``Results.daily`` (:mod:`sim.snapshot`). Key outcomes by age band
+and frailty are in :mod:`sim.readout.groups`; :func:`to_xlsx` adds them as a sheet when given.
 """
 
 from __future__ import annotations
@@ -70,13 +70,6 @@ MEASURES = (
     Measure("care_home_queue", "Waiting for a care-home bed", "people (daily mean)",
             "care_home_queue", "level"),
 )
-
-BY_AGE_AND_FRAILTY_MISSING = (
-    "Key outcomes by age band and frailty are not available yet: a replication records its "
-    "counts and levels for everyone together (sim/recorder.py), with no key for the person's "
-    "age band or eFI level. They need per-group counts of admissions, delayed days, "
-    "care-home admissions, deaths and days at home in the recorder, returned in "
-    "ReplicationOutput; this readout would then band them like the monthly measures.")
 
 COLUMNS = ["scenario", "month", "month_start", "days", "measure", "label", "unit", "mean",
            "low_80", "high_80", "low_95", "high_95", "n"]
@@ -176,30 +169,27 @@ def to_csv(table: pd.DataFrame) -> bytes:
     return table.to_csv(index=False).encode("utf-8")
 
 
-def to_xlsx(table: pd.DataFrame) -> bytes:
-    """A workbook with the tidy table and the paste-ready wide one."""
+def to_xlsx(table: pd.DataFrame, groups: pd.DataFrame | None = None) -> bytes:
+    """A workbook with the paste-ready wide table and the tidy one; with ``groups`` (the
+    display table of :func:`sim.readout.outcomes_by_group_display`), a sheet of the key
+    outcomes by age band and frailty too."""
     import openpyxl  # noqa: F401  (the engine pandas uses)
 
+    notes = [__doc__.strip().splitlines()[0],
+             "mean (low-high): mean of the replications with the 10th-90th percentile range "
+             "(80% band); the Tidy sheet also has the 95% band."]
     out = io.BytesIO()
     with pd.ExcelWriter(out, engine="openpyxl") as xl:
         wide(table).to_excel(xl, sheet_name="Winter plan (80% bands)", index=False)
         table.to_excel(xl, sheet_name="Tidy", index=False)
-        pd.DataFrame({"note": [__doc__.strip().splitlines()[0],
-                               "mean (low-high): mean of the replications with the "
-                               "10th-90th percentile range (80% band); the Tidy sheet also "
-                               "has the 95% band.", BY_AGE_AND_FRAILTY_MISSING]}).to_excel(
-            xl, sheet_name="Notes", index=False)
+        if groups is not None and not groups.empty:
+            groups.to_excel(xl, sheet_name="By age and frailty", index=False)
+            notes.append("By age and frailty: rates per 1,000 person-years over the whole "
+                         "run, each event counted in the person's group at the time; changes "
+                         "are paired against the baseline with their 95% confidence interval.")
+        pd.DataFrame({"note": notes}).to_excel(xl, sheet_name="Notes", index=False)
     return out.getvalue()
 
 
-def by_age_and_frailty(res) -> pd.DataFrame | None:
-    """Key outcomes by age band and frailty, or None while replications do not record them
-    (:data:`BY_AGE_AND_FRAILTY_MISSING` says what is needed)."""
-    cols = [c for c in res.kpis.columns if "|" in str(c)]
-    if not cols:
-        return None
-    return res.kpis[cols].describe().T
-
-
-__all__ = ["BY_AGE_AND_FRAILTY_MISSING", "COLUMNS", "MEASURES", "Measure", "by_age_and_frailty",
-           "monthly", "monthly_comparison", "start_date", "to_csv", "to_xlsx", "wide"]
+__all__ = ["COLUMNS", "MEASURES", "Measure", "monthly", "monthly_comparison", "start_date",
+           "to_csv", "to_xlsx", "wide"]
