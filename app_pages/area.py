@@ -165,6 +165,8 @@ if res is not None:
                             "model_fitted": "Model, fitted", "tolerance": "Tolerance",
                             "within": "Fit", "note": "Note"})
     st.dataframe(table, hide_index=True, width="stretch")
+    for note in res.notes:
+        st.warning(note, icon=":material/warning:")
     st.caption(f"{res.evaluations} model evaluations of {res.replications} replications at "
                f"{res.fraction:.1%} of the area's size, {res.runtime_seconds:.0f} s. Rates: "
                + ", ".join(f"{k} {v:g}" for k, v in res.rates.items()))

@@ -61,10 +61,10 @@ def test_example_area_maps_planning_units_to_the_model(files):
     assert cfg.acute.beds == round(960 * 0.65 * 0.94)        # all-age G&A -> 65+ emergency
     assert cfg.reablement.slots == 768 // 8                    # hours / hours per person
     assert cfg.care_home.beds == 3380 and cfg.intermediate_care.interim_beds == 20
-    assert cfg.intermediate_care.beds == 96
+    assert cfg.intermediate_care.beds == 60 and cfg.home_care.hours_per_week == 29_800
     assert cfg.census is not None and cfg.census.start_date.isoformat() == "2025-04-01"
     assert cfg.census.in_treatment_by_days == [110, 80, 95, 70, 30, 33]
-    assert cfg.census.ready_to_leave_p3 == [8, 7, 10, 10, 6, 8]
+    assert cfg.census.ready_to_leave_p3 == [5, 5, 6, 7, 4, 5]
 
 
 def test_overrides_apply_after_the_area(files):
@@ -283,6 +283,7 @@ def test_rates_multiply_the_national_defaults(tmp_path):
     data = yaml.safe_load(area.EXAMPLE.read_text())
     data["rates"]["admission_rate_scale"] = 1.5
     data["rates"]["residual_wait_scale"] = 2.0
+    data["rates"]["treatment_stay_scale"] = 0.8
     path = tmp_path / "rates.yaml"
     path.write_text(yaml.safe_dump(data))
     cfg, default = area.load_area(path), sim.Params()
@@ -290,6 +291,27 @@ def test_rates_multiply_the_national_defaults(tmp_path):
         1.5 * default.community.crisis_rate_per_year)
     assert cfg.care_home.placement_search_days == pytest.approx(
         2.0 * default.care_home.placement_search_days)
+    assert cfg.acute.los_median_days_fit == pytest.approx(0.8 * default.acute.los_median_days_fit)
+
+
+def test_bed_occupancy_is_a_target_weighted_by_the_days_of_its_months():
+    from sim.area.fit import area_targets
+
+    rows = [{"month": "2025-01", "bed_occupancy": 0.96},   # 31 days
+            {"month": "2025-02", "bed_occupancy": 0.92},   # 28 days
+            {"month": "2025-03"}]                           # no figure: not counted
+    value, months = area_targets({"monthly": rows})["acute_occupancy"]
+    assert months == 2 and value == pytest.approx((0.96 * 31 + 0.92 * 28) / 59)
+    assert area_targets({"monthly": [{"month": "2025-01"}]})["acute_occupancy"] is None
+
+
+def test_a_fit_that_gridlocks_says_so():
+    from sim.area.fit import gridlock_notes
+
+    assert gridlock_notes({"gridlocked_share": 0.0}, {"gridlocked_share": 0.0}, 3) == []
+    (note,) = gridlock_notes({"gridlocked_share": 0.0}, {"gridlocked_share": 2 / 3}, 3)
+    assert note.startswith("With the fitted rates") and "2 of 3 runs" in note
+    assert "bed occupancy" in note  # and what to do about it
 
 
 def test_a_small_fit_runs_and_reports_every_target(tmp_path):
@@ -322,7 +344,7 @@ def test_scaling_an_area_keeps_people_per_capacity():
     small = scaled(settings, 0.1)
     assert small["population"]["size"] == 10_000 and "census" not in small
     assert small["acute"]["beds"] == round(settings["acute"]["beds"] * 0.1)
-    assert small["home_care"]["hours_per_week"] == pytest.approx(4500)
+    assert small["home_care"]["hours_per_week"] == pytest.approx(2980)
 
 
 # --------------------------------------------------------------------- monthly planning

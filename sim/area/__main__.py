@@ -77,6 +77,7 @@ def format_report(res) -> str:
         lines.append(table[["label", "unit", "local", "model_national", "model_fitted",
                             "tolerance", "within", "note"]].to_string(index=False))
     lines.append("rates: " + ", ".join(f"{k} = {v:g}" for k, v in res.rates.items()))
+    lines += [f"WARNING: {note}" for note in res.notes]
     return "\n".join(lines)
 
 

@@ -5,7 +5,7 @@ moved to bring one published local figure within its tolerance. Update the table
 ``schema.RATES``, whose keys are its names) when parameters are renamed.
 
 Method: scipy.optimize.least_squares on the logarithms of the multipliers whose target the
-area gives, with relative errors as residuals. Every evaluation runs the same replications
+area gives, with relative errors in units of each target's tolerance as residuals. Every evaluation runs the same replications
 with the same seed (common random numbers), so two nearby multipliers meet the same people
 and the finite differences measure the multiplier, not chance. To keep it quick the area is
 run at a fraction of its size (``population``): people, every capacity and every count
@@ -44,6 +44,11 @@ FITTED = (
     Fitted("residual_wait_scale", ("home_care.brokerage_days", "care_home.placement_search_days",
                                    "discharge.provider_assessment_wait_days"),
            "ready_to_leave_mean", (0.1, 10.0)),
+    # With the area's waits fitted, its beds hold only if its treatment stays are its own: an
+    # area with England's delays in England's beds needs shorter stays than the national
+    # defaults give, or it fills every bed.
+    Fitted("treatment_stay_scale", ("acute.los_median_days_fit",), "acute_occupancy",
+           (0.3, 3.0)),
 )
 
 
@@ -68,6 +73,7 @@ TARGETS = {
                                 True),
     "ready_to_leave_p3": Target("Ready to leave, waiting for P3", "patients (daily mean)", 0.25,
                                 True),
+    "acute_occupancy": Target("Acute beds occupied", "share", 0.02, False),
 }
 FD_STEP = 0.1  # finite-difference step of the log multipliers
 DAYS_IN_MONTH = {1: 31, 2: 28, 3: 31, 4: 30, 5: 31, 6: 30, 7: 31, 8: 31, 9: 30, 10: 31, 11: 30,
@@ -143,6 +149,10 @@ def area_targets(data: dict[str, Any]) -> dict[str, tuple[float, int] | None]:
                 if r.get(f"ready_to_leave_p{k}") is not None]
         if vals:
             out[f"ready_to_leave_p{k}"] = (sum(vals) / len(vals), len(vals))
+    occ = [(r["bed_occupancy"], DAYS_IN_MONTH[int(r["month"][5:])]) for r in rows
+           if r.get("bed_occupancy") is not None and r.get("month")]
+    if occ:
+        out["acute_occupancy"] = (sum(o * d for o, d in occ) / sum(d for _, d in occ), len(occ))
     return out
 
 
@@ -165,6 +175,8 @@ def model_measures(res, fraction: float = 1.0) -> dict[str, float]:
             out[f"ready_to_leave_p{n}"] = float(d[f"ready_to_leave_P{n}"].mean()) / fraction
     else:
         out["ready_to_leave_mean"] = float(k["mean_delayed_patients"].mean()) / fraction
+    out["acute_occupancy"] = float(k["acute_occupancy"].mean())
+    out["gridlocked_share"] = float(k["unstable"].mean())
     return out
 
 
@@ -250,8 +262,11 @@ def fit_area(area, population: int = 20_000, replications: int = 3, days: float 
     rates = dict(base_rates)
     if active:
         def residuals(x):
+            # Relative errors in units of each target's tolerance, so that a point of bed
+            # occupancy (tolerance 2%) weighs as much as it matters near a full hospital.
             got = measure(rates_of(x))
-            return [(got[f.target] - targets[f.target][0]) / max(targets[f.target][0], 1e-9)
+            return [(got[f.target] - targets[f.target][0])
+                    / max(targets[f.target][0], 1e-9) / TARGETS[f.target].tolerance
                     for f in active]
 
         x0 = [math.log(base_rates[f.name]) for f in active]
@@ -278,7 +293,25 @@ def fit_area(area, population: int = 20_000, replications: int = 3, days: float 
     data["rates"] = rates
     report = fit_report(targets, start, final, rates)
     return FitResult(rates, report, data, fraction, replications, len(cache),
-                     time.perf_counter() - t0)
+                     time.perf_counter() - t0, gridlock_notes(start, final, replications))
+
+
+def gridlock_notes(start: dict[str, float], final: dict[str, float],
+                   replications: int) -> list[str]:
+    """A fit that lands on a hospital flagged as gridlocked is no fit a planner can compare
+    against: say so, with the figures that usually cause it."""
+    notes = []
+    for label, got in (("national rates", start), ("the fitted rates", final)):
+        share = got.get("gridlocked_share", 0.0)
+        if share > 0:
+            notes.append(
+                f"With {label} the hospital is flagged as gridlocked in "
+                f"{round(share * replications)} of {replications} runs (every bed full and "
+                "the A&E queue growing): its figures then describe a queue that runs away, "
+                "not the area. Check that the beds, the patients ready to leave and the "
+                "admissions describe the same people, and give the months' bed occupancy so "
+                "the fit can set the treatment stays.")
+    return notes
 
 
 def fit_report(targets: dict[str, tuple[float, int] | None], start: dict[str, float],

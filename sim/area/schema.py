@@ -157,6 +157,9 @@ MONTHLY = (
          0, 100_000, required=False),
     Cell("ready_to_leave_p3", "patients (daily mean)", "The same, waiting for pathway 3.",
          0, 100_000, required=False),
+    Cell("bed_occupancy", "share of beds", "Mean share of adult general and acute beds "
+         "occupied in the month (discharge sitrep or KH03), taken as the occupancy of the beds "
+         "for the emergency care of people 65+.", 0.3, 1.1, required=False),
 )
 MAX_MONTHS = 36
 
@@ -207,6 +210,9 @@ RATES = (
     Cell("residual_wait_scale", "multiplier", "Multiplier of the waits no capacity explains "
          "(finding a home care provider, a care-home vacancy, the provider's visit). "
          "1 = national default; set by the fit.", 0.1, 10.0, required=False),
+    Cell("treatment_stay_scale", "multiplier", "Multiplier of the national treatment length "
+         "of stay (until medically fit, before any wait to leave). 1 = national default; set "
+         "by the fit.", 0.3, 3.0, required=False),
 )
 
 # Sheet name -> (YAML key, shape, cells). The order is the workbook's.
