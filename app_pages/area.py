@@ -129,8 +129,8 @@ with st.expander("How your figures become model settings", expanded=True):
 
 # ----------------------------------------------------------------------------------- fit
 st.subheader("3. Fit to your monthly figures")
-st.caption("Fits the admission rate, the pathway split and the residual waits to the Monthly "
-           "sheet, with common random numbers, on a copy of the area scaled to the size below "
+st.caption("Fits the admission rate, the pathway split, the residual waits and the treatment "
+           "stays (to bed occupancy) to the Monthly sheet, with common random numbers, on a copy of the area scaled to the size below "
            "(quicker; people and every capacity are scaled together). Targets without a local "
            "figure keep the national default, and the table says so.")
 f1, f2, f3 = st.columns(3)

@@ -200,6 +200,7 @@ class SizingResult:
     answer: Point | None = None  # the smallest capacity at which the level holds
     below: Point | None = None  # one step below it, where the level does not hold
     runtime_seconds: float = 0.0
+    census_floor: float = 0.0  # people in the service on the census day (the search's floor)
 
     @property
     def reachable(self) -> bool:
@@ -245,8 +246,21 @@ class SizingResult:
                      f"{_met(self.below)} replications.")
         elif a.capacity[s.key] <= self.low:
             below = " The lowest capacity looked at already meets it."
+            if self.census_floor and self.low <= math.ceil(self.census_floor / s.step) * s.step:
+                below = (f" The lowest capacity looked at, the {self.census_floor:,.0f} people "
+                         "in them on the census day, already meets it.")
         return (f"{at_least.capitalize() or ''}{_cap(a.capacity[s.key], s)} {s.label} keep "
                 f"{self.level.describe()} in {_met(a)} replications; {cost}.{below}")
+
+
+def census_floor(base: Params, service: str) -> int:
+    """People in ``service`` on the census day: a run cannot start with fewer beds or places
+    than people in them (sim.census.check_fits), so no search goes below it."""
+    c = base.census
+    if c is None:
+        return 0
+    return {"reablement_places": c.in_reablement, "p2_beds": c.in_intermediate_care,
+            "acute_beds": c.in_acute()}.get(service, 0)
 
 
 def _of(share: float, n: int) -> str:
@@ -280,11 +294,14 @@ def size_service(base: Params, service: str, level: ServiceLevel, low: float | N
     step = s.step
     low = max(0.0, math.floor((today / 4 if low is None else low) / step) * step)
     high = math.ceil((today * 3 if high is None else high) / step) * step
+    floor = census_floor(base, service)
+    low = max(low, math.ceil(floor / step) * step)
     if high <= low:
-        raise ConfigError(f"capacity range {low:g} to {high:g}: high must exceed low",
-                          [("high", high, f"more than low = {low:g}")])
+        why = f" (the {floor:,} people in them on the census day)" if floor >= low else ""
+        raise ConfigError(f"capacity range {low:g}{why} to {high:g}: high must exceed low",
+                          [("high", high, f"more than low = {low:g}{why}")])
     t0 = time.perf_counter()
-    out = SizingResult(s, level, low, high, replications, seed)
+    out = SizingResult(s, level, low, high, replications, seed, census_floor=floor)
     seen: dict[float, Point] = {}
 
     def at(k: int) -> Point:
@@ -386,6 +403,12 @@ def cheapest_mix(base: Params, grid: dict[str, list[float]], level: ServiceLevel
         raise ConfigError(f"services {unknown or list(grid)}: not ones that can be sized",
                           [("grid", unknown, "keys among " + ", ".join(SERVICES))])
     keys = list(grid)
+    for k in keys:
+        floor = census_floor(base, k)
+        if any(v < floor for v in grid[k]):
+            raise ConfigError(
+                f"{SERVICES[k].label}: {min(grid[k]):g} is fewer than the {floor:,} people in "
+                "them on the census day", [(k, min(grid[k]), f"at least {floor:,}")])
     mixes = list(itertools.product(*(sorted(set(grid[k])) for k in keys)))
     if len(mixes) > MAX_MIXES:
         raise ConfigError(f"{len(mixes)} mixes to simulate: at most {MAX_MIXES}",
@@ -419,4 +442,4 @@ def _cheapest(points: list[Point], limit: float | None) -> Point | None:
 
 __all__ = ["SERVICES", "DAILY_MEASURES", "KPI_MEASURES", "REPLICATIONS_MET", "Service",
            "ServiceLevel", "SizingResult", "MixResult", "Point", "size_service",
-           "cheapest_mix", "evaluate", "annual_public_cost"]
+           "cheapest_mix", "census_floor", "evaluate", "annual_public_cost"]

@@ -78,3 +78,22 @@ def test_bad_service_or_level_is_named():
         ServiceLevel("p1_waiting", 3, share_of_days=1.5)
     with pytest.raises(ConfigError, match="service"):
         size_service(sim.Params(), "helicopters", ServiceLevel("p1_waiting", 3))
+
+
+def test_a_census_start_is_never_sized_below_the_people_in_the_beds():
+    """A census run cannot start with fewer P2 beds than people in them, so the search starts
+    there (it failed every replication of the lowest capacity before), and a grid below it is
+    refused by name."""
+    from sim.params import Census
+
+    start = sim.load_scenario("fragmented", overrides=["population.size=3000", "run.days=30"])
+    start = start.model_copy(update={"census": Census(
+        start_date="2026-11-27", in_treatment_by_days=[3, 2, 2, 1, 1, 1],
+        in_intermediate_care=5)})
+    res = size_service(start, "p2_beds", ServiceLevel("p2_waiting", 1_000), low=1, high=12,
+                       replications=2, seed=SEED)
+    assert res.low == 5 and res.census_floor == 5
+    assert res.capacity == 5 and "5 people in them on the census day" in res.sentence()
+    with pytest.raises(ConfigError, match="fewer than the 5 people in them on the census day"):
+        cheapest_mix(start, {"p2_beds": [3, 8]}, ServiceLevel("p2_waiting", 1_000),
+                     replications=2, seed=SEED)
