@@ -203,9 +203,11 @@ if st.button("Use as the baseline on Compare scenarios", type="primary", key="ar
         common.reset_scenario(name)
     ss["sel|baseline"] = base_name
     ss["sel|alternatives"] = alts
+    ss["x|plan_base"] = base_name  # and the starting point of Plan capacity
     ss["c|population"] = int(cfg.population.size)
     st.success(f"**{base_name}** is the baseline on the Compare page, with "
-               f"{', '.join(alts) or 'no alternatives'}.", icon=":material/check_circle:")
+               f"{', '.join(alts) or 'no alternatives'}, and the starting point on Plan "
+               "capacity.", icon=":material/check_circle:")
     st.page_link("app_pages/compare.py", label="Go to Compare scenarios",
                  icon=":material/compare_arrows:")
 

@@ -70,7 +70,9 @@ except sim.ConfigError as exc:
 
 step = svc.step
 r1, r2, r3 = st.columns(3)
-low_default = max(0.0, round(today / 4 / step) * step)
+# Never below the people in the service on a census day: a run cannot start with fewer.
+low_default = max(0.0, round(today / 4 / step) * step,
+                  -(-SZ.census_floor(start, service) // step) * step)
 high_default = max(step, round(today * 3 / step) * step)
 # Keys carry the service and today's capacity, so a new choice shows its own default range
 # (the browser keeps an existing widget's value otherwise).

@@ -414,6 +414,7 @@ def test_area_page_sets_the_example_area_as_the_compare_baseline():
     at.button(key="area_baseline").click().run()
     assert not at.exception
     assert at.session_state["sel|baseline"] == "example_area"
+    assert at.session_state["x|plan_base"] == "example_area"  # Plan capacity starts there
     assert at.session_state["sel|alternatives"] == ["example_area.integrated"]
     assert at.session_state["c|population"] == 100_000
     at.switch_page("app_pages/compare.py").run()
