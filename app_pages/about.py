@@ -70,7 +70,9 @@ st.markdown(f"{status_line()}. Targets fitted to (calibration) and targets never
             "(held out) are counted separately; every miss is listed in "
             "`docs/validation/validation.md`. Back-casts of real programmes (the model set up "
             "as each programme ran, its effect beside the published one, every miss "
-            "explained) are in `docs/validation/backcast.md`.")
+            "explained) are in `docs/validation/backcast.md`; the system at its edges (ten "
+            "zero-growth years, doubled demand, each service emptied, places of 2,000 to "
+            "200,000 people) in `docs/validation/extremes.md`.")
 
 # ------------------------------------------------------------------------ evidence
 st.subheader("Evidence: published English figures")

@@ -134,8 +134,10 @@ st.caption("Fits the admission rate, the pathway split, the residual waits and t
            "(quicker; people and every capacity are scaled together). Targets without a local "
            "figure keep the national default, and the table says so.")
 f1, f2, f3 = st.columns(3)
-fit_pop = f1.number_input("People simulated while fitting", 2_000, 200_000, 10_000, 2_000,
-                          key="area_fit_population")
+fit_pop = f1.number_input("People simulated while fitting", 2_000, 200_000, 20_000, 2_000,
+                          key="area_fit_population",
+                          help="A copy of the area this size is fitted. Below about 20,000 "
+                               "people its small bed pool queues more than the whole area.")
 fit_reps = f2.number_input("Replications per evaluation", 1, 10, 2, key="area_fit_reps")
 fit_evals = f3.number_input("Most evaluations", 2, 40, 8, key="area_fit_evals")
 if st.button("Fit the area", key="area_fit_button", icon=":material/tune:"):

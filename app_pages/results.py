@@ -12,6 +12,7 @@ import streamlit as st
 
 import sim
 from sim import readout as ro
+from sim.census import warmup_days_used
 
 PALETTE = ["#5f6b7a", "#1f77b4", "#e07b00", "#2ca02c", "#9467bd", "#8c564b", "#d62728"]
 COLOURS = {"better": "green", "worse": "red", "unclear": "gray", "same": "gray",
@@ -41,7 +42,7 @@ def describe_run(cmp: sim.Comparison) -> str:
     count = len(cmp.results)
     return (f"{count} scenario{'s' if count > 1 else ''} × {res.replications} replications · "
             f"{ro.simulated_people(cmp)} · "
-            f"{ro.run_length(p.run.days, p.run.warmup_days)} · seed {cmp.seed}")
+            f"{ro.run_length(p.run.days, warmup_days_used(p) or None)} · seed {cmp.seed}")
 
 
 def tooltip(metric: str) -> str:
@@ -200,11 +201,19 @@ def render_over_time(cmp: sim.Comparison) -> None:
     if chart is not None:
         _chart(chart)
     start = ro.nominal_date(res, 0)
-    st.caption(
-        f"Lines: average over {res.replications} replications; shaded: 95% confidence "
-        "interval of that average. The model's day 1 is 1 April and results start after the "
-        f"{res.params.run.warmup_days:g}-day warm-up, on {start.day} {start:%B}; dates show the "
-        "season, not a particular year.")
+    census = res.params.census
+    if census is not None and census.start_date is not None:
+        when = (f"Results start on the census date, {start:%-d %B %Y}, with no warm-up; dates "
+                "are real dates.")
+    elif census is not None:
+        when = ("Results start from the census, with no warm-up, on 1 April; dates show the "
+                "season, not a particular year.")
+    else:
+        when = (f"The model's day 1 is 1 April and results start after the "
+                f"{res.params.run.warmup_days:g}-day warm-up, on {start.day} {start:%B}; dates "
+                "show the season, not a particular year.")
+    st.caption(f"Lines: average over {res.replications} replications; shaded: 95% confidence "
+               f"interval of that average. {when}")
 
 
 def render_delays(cmp: sim.Comparison) -> None:

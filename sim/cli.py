@@ -165,6 +165,7 @@ def _reuse_finished(cfg: DictConfig, params) -> bool:
                           replications)
     if done is None:
         return False
+    from .census import warmup_days_used
     from .readout import run_length, stats, tables
 
     summary = pd.read_csv(done / "summary.csv", index_col="metric")
@@ -173,7 +174,7 @@ def _reuse_finished(cfg: DictConfig, params) -> bool:
         if col in summary.columns:
             summary[col] = [stats.annualise(float(v), str(m), params.run.days)
                             for m, v in summary[col].items()]
-    print(run_length(params.run.days, params.run.warmup_days)
+    print(run_length(params.run.days, warmup_days_used(params) or None)
           + "; mean, standard deviation and 95% CI of replications")
     _print_table(tables.text_metric_summary(summary))
     print(f"\nalready finished in {done} (same config hash, seed and replications); "

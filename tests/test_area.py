@@ -312,6 +312,8 @@ def test_a_fit_that_gridlocks_says_so():
     (note,) = gridlock_notes({"gridlocked_share": 0.0}, {"gridlocked_share": 2 / 3}, 3)
     assert note.startswith("With the fitted rates") and "2 of 3 runs" in note
     assert "bed occupancy" in note  # and what to do about it
+    (small,) = gridlock_notes({}, {"gridlocked_share": 0.5}, 2, fraction=0.1, size=100_000)
+    assert "at 10% of the area's size (10,000 people)" in small
 
 
 def test_a_small_fit_runs_and_reports_every_target(tmp_path):

@@ -244,3 +244,22 @@ def test_command_line_takes_a_census_file(tmp_path):
     bad = cli(f"census={tmp_path / 'nope.yaml'}")
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
     assert "census" in bad.stderr and "no such file" in bad.stderr
+
+
+def test_results_are_dated_from_the_census_not_after_a_warm_up():
+    """A census start has no warm-up: its first results day is the census date on every
+    surface (charts, monthly tables), not 1 April plus run.warmup_days."""
+    from datetime import date, timedelta
+    from types import SimpleNamespace
+
+    import sim.readout as ro
+    from sim.readout import planning
+
+    dated = SimpleNamespace(params=sim.Params(census={"start_date": "2025-04-01"}))
+    assert ro.nominal_date(dated, 0) == date(2025, 4, 1)
+    assert ro.nominal_date(dated, 30) == date(2025, 5, 1)
+    assert planning.start_date(dated) == (date(2025, 4, 1), True)
+    warm = SimpleNamespace(params=sim.Params())
+    assert ro.nominal_date(warm, 0) == date(2001, 4, 1) + timedelta(
+        days=warm.params.run.start_day_of_year + warm.params.run.warmup_days)
+    assert planning.start_date(warm)[1] is False

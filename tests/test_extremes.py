@@ -126,3 +126,36 @@ def test_small_and_large_places_admit_at_the_same_rate_per_1000():
     half = (small["ci_high"] - small["mean"]) + (large["ci_high"] - large["mean"])
     assert gap <= half, (small, large)
     assert gap / large["mean"] < 0.10, (small, large)
+
+
+def test_the_extremes_report_names_a_drift_a_runaway_and_disagreeing_sizes():
+    """experiments.extremes writes the committed example; its verdicts must be able to fail."""
+    import pandas as pd
+
+    from experiments.extremes import STOCKS, verdicts
+
+    years = pd.Index(range(1, 11), name="year")
+    flat = pd.DataFrame(1.0, index=years, columns=list(STOCKS.values()))
+    drifting = flat.copy()
+    drifting.loc[8:, "care-home residents"] = 1.10
+    dd = pd.DataFrame({"occupancy": [0.9, 1.0], "admissions": [1, 2], "flagged": [0, 4],
+                       "replications": [4, 4], "first_flag_day": [None, 40],
+                       "max_waiting_in_ae": [3, 60], "people": [10_000, 10_000]},
+                      index=pd.Index(["today", "doubled"], name="scenario"))
+    em = pd.DataFrame({"reason": ["care home"], "baseline_days": [100.0],
+                       "emptied_days": [900.0], "admissions_ratio": [0.9], "flagged": [0],
+                       "replications": [4]}, index=pd.Index(["care_home.beds"], name="emptied"))
+    sz = pd.DataFrame({"decided_per_1000": [240.0, 242.0], "decided_low": [230.0, 238.0],
+                       "decided_high": [250.0, 246.0]}, index=pd.Index([2_000, 200_000]))
+    good = verdicts(flat, dd, em, sz)
+    assert good["zero_growth"].startswith("holds")
+    assert good["doubled_demand"].startswith("saturates")
+    assert good["emptied_services"].startswith("each raises")
+    assert good["sizes"].startswith("admission rates agree")
+    assert verdicts(drifting, dd, em, sz)["zero_growth"].startswith("drifts")
+    runaway = dd.copy()
+    runaway.loc["doubled", "max_waiting_in_ae"] = 6_000
+    assert verdicts(flat, runaway, em, sz)["doubled_demand"].startswith("does not behave")
+    apart = sz.copy()
+    apart.loc[200_000, ["decided_low", "decided_high"]] = [260.0, 270.0]
+    assert verdicts(flat, dd, em, apart)["sizes"].startswith("admission rates differ")

@@ -187,8 +187,9 @@ def test_demand_growth_raises_demand_by_about_a_fifth_and_congests(diff):
 
 @pytest.mark.slow
 def test_done_criterion_integrated_vs_fragmented_at_50000():
-    """The issue's acceptance check, at full default scale."""
-    cmp = sim.compare(["fragmented", "integrated"], replications=10, seed=2026, workers=2)
+    """The issue's acceptance check, at full default scale. Six replications: the first six
+    of the validation's ten give -33.6% against -33.4% for all ten."""
+    cmp = sim.compare(["fragmented", "integrated"], replications=6, seed=2026, workers=2)
     assert cmp.results["fragmented"].params.population.size == 50_000
     row = cmp.differences().loc[("integrated", "delayed_discharge_days")]
     # The evaluations found delays flat or rising after integration; not a 60% cut.

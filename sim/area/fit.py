@@ -293,14 +293,21 @@ def fit_area(area, population: int = 20_000, replications: int = 3, days: float 
     data["rates"] = rates
     report = fit_report(targets, start, final, rates)
     return FitResult(rates, report, data, fraction, replications, len(cache),
-                     time.perf_counter() - t0, gridlock_notes(start, final, replications))
+                     time.perf_counter() - t0,
+                     gridlock_notes(start, final, replications, fraction, size))
 
 
-def gridlock_notes(start: dict[str, float], final: dict[str, float],
-                   replications: int) -> list[str]:
+def gridlock_notes(start: dict[str, float], final: dict[str, float], replications: int,
+                   fraction: float = 1.0, size: int = 0) -> list[str]:
     """A fit that lands on a hospital flagged as gridlocked is no fit a planner can compare
     against: say so, with the figures that usually cause it."""
     notes = []
+    small = ""
+    if fraction < 1.0:
+        small = (f" The fit ran a copy at {fraction:.0%} of the area's size "
+                 f"({round(size * fraction):,} people): a small copy's bed pool queues more "
+                 "than the whole area's, so fit at a larger size before reading this as the "
+                 "area's own.")
     for label, got in (("national rates", start), ("the fitted rates", final)):
         share = got.get("gridlocked_share", 0.0)
         if share > 0:
@@ -310,7 +317,7 @@ def gridlock_notes(start: dict[str, float], final: dict[str, float],
                 "the A&E queue growing): its figures then describe a queue that runs away, "
                 "not the area. Check that the beds, the patients ready to leave and the "
                 "admissions describe the same people, and give the months' bed occupancy so "
-                "the fit can set the treatment stays.")
+                "the fit can set the treatment stays." + small)
     return notes
 
 

@@ -242,8 +242,9 @@ def price_year(cmp: Comparison) -> str:
 def money_note(cmp: Comparison) -> str:
     """The caption line every money figure carries: price year and run length."""
     p = cmp.results[cmp.baseline].params
+    warmup = 0 if p.census is not None else p.run.warmup_days  # a census start has none
     return (f"All money in {price_year(cmp)} prices (HM Treasury GDP deflator); "
-            f"{run_length(p.run.days, p.run.warmup_days)}.")
+            f"{run_length(p.run.days, warmup or None)}.")
 
 
 def _split_frame(base: Results, alt: Results) -> pd.DataFrame:

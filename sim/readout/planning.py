@@ -78,12 +78,10 @@ COLUMNS = ["scenario", "month", "month_start", "days", "measure", "label", "unit
 def start_date(res) -> tuple[date, bool]:
     """The date of day 0 of the results period and whether it is a real date (a census
     start date) or nominal (1 April of a nominal year plus the warm-up)."""
-    p = res.params
-    census = getattr(p, "census", None)
-    if census is not None and getattr(census, "start_date", None) is not None:
-        return census.start_date, True
-    return date(2001, 4, 1) + timedelta(days=int(p.run.start_day_of_year + p.run.warmup_days)), \
-        False
+    from .tables import nominal_date
+
+    census = getattr(res.params, "census", None)
+    return nominal_date(res, 0), census is not None and census.start_date is not None
 
 
 def _month_edges(first: date, days: int) -> list[tuple[int, int, date]]:

@@ -145,12 +145,17 @@ def flow_table(cmp: Comparison) -> pd.DataFrame:
 
 
 def nominal_date(res: Results, day: float) -> date:
-    """The calendar date a results-period day falls on, taking 1 April as simulated day 0.
+    """The calendar date a results-period day falls on: from a census's start date when it
+    gives one, otherwise taking 1 April as simulated day 0 (a census start has no warm-up).
 
-    The year is nominal (2001, not a leap year): only the season matters.
+    Without a census date the year is nominal (2001, not a leap year): only the season matters.
     """
-    run = res.params.run
-    return date(2001, 4, 1) + timedelta(days=int(run.start_day_of_year + run.warmup_days + day))
+    p = res.params
+    census = getattr(p, "census", None)
+    if census is not None and census.start_date is not None:
+        return census.start_date + timedelta(days=int(day))
+    warmup = 0 if census is not None else p.run.warmup_days
+    return date(2001, 4, 1) + timedelta(days=int(p.run.start_day_of_year + warmup + day))
 
 
 def daily_bands(cmp: Comparison, column: str) -> pd.DataFrame:

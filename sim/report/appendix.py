@@ -6,6 +6,7 @@ from collections import defaultdict
 from importlib import metadata
 from typing import Any
 
+from ..census import start_note
 from ..metrics import METRICS
 from ..params import iter_fields
 from ..readout import fmt as F
@@ -126,11 +127,12 @@ def stress_section(ctx: Ctx, changed: list[Setting], extra: list[Setting]) -> Se
         ("3.4", "Data", "Assumptions", "Known simplifications listed in the model "
          "description. Weak-evidence settings in play here: " + (", ".join(weak) or "none") +
          ".", doc(7)),
-        ("4.1", "Experimentation", "Initialisation", "Starts with a census of care-home "
-         "residents and home care clients and an empty hospital; warm-up of "
-         f"{F.number(bp.run.warmup_days, 0)} days not counted.", doc(5)),
-        ("4.2", "Experimentation", "Run length", f"{F.number(bp.run.days, 0)} days of results "
-         "after the warm-up.", doc(5)),
+        ("4.1", "Experimentation", "Initialisation", start_note(bp) if bp.census is not None
+         else "Starts with a census of care-home residents and home care clients and an "
+         f"empty hospital; warm-up of {F.number(bp.run.warmup_days, 0)} days not counted.",
+         doc(5)),
+        ("4.2", "Experimentation", "Run length", f"{F.number(bp.run.days, 0)} days of results"
+         + (" from the census." if bp.census is not None else " after the warm-up."), doc(5)),
         ("4.3", "Experimentation", "Estimation approach", f"{reps} replications per scenario; "
          "Student-t 95% CIs; paired differences with common random numbers (seed "
          f"{ctx.cmp.seed}); daily series as mean and 95% CI across replications.", doc(5)),

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..census import warmup_days_used
 from ..errors import ConfigError
 from ..metrics import METRICS
 from ..params import Params, UncertainEffect, iter_fields
@@ -417,7 +418,7 @@ def run_info(ctx: Ctx) -> dict[str, Any]:
         "population_simulated": {n: simulated_population(r.params)
                                  for n, r in cmp.results.items()},
         "results_days": {n: r.params.run.days for n, r in cmp.results.items()},
-        "warmup_days": {n: r.params.run.warmup_days for n, r in cmp.results.items()},
+        "warmup_days": {n: warmup_days_used(r.params) for n, r in cmp.results.items()},
         "config_hash": {n: config_hash(r.params) for n, r in cmp.results.items()},
         "runtime_seconds": max((r.runtime_seconds for r in cmp.results.values()), default=0),
         "events": sum(r.events for r in cmp.results.values()),

@@ -6,6 +6,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..census import warmup_days_used
 from ..readout import fmt as F
 from ..readout import stats as S
 from ..readout.catalogue import CENSUS, FLOW_TABLE, delay_reason_name, metric
@@ -29,7 +30,7 @@ def flows_section(ctx: Ctx) -> Section:
     if spread is not None:
         blocks.append(spread)
     bp = ctx.bp
-    start = (bp.run.start_day_of_year + bp.run.warmup_days) % 365
+    start = (bp.run.start_day_of_year + warmup_days_used(bp)) % 365
     panels = []
     delayed = {n: S.daily_band(r, "delayed_patients") for n, r in ctx.cmp.results.items()}
     acute = {n: S.daily_band(r, "acute_occupied") for n, r in ctx.cmp.results.items()}

@@ -171,7 +171,12 @@ def summary_section(ctx: Ctx, changed: list[Setting], extra: list[Setting],
         role = " (the baseline)" if name == ctx.base else ""
         descr.append(rich(Strong(name), role, ": " + d + "." if d else "."))
     place, pop = place_and_people(ctx)
-    if ctx.same("run.days") and ctx.same("run.warmup_days"):
+    census = ctx.bp.census
+    if ctx.same("run.days") and census is not None:
+        when = f" of {census.start_date:%-d %B %Y}" if census.start_date else ""
+        length = ("a results period of ", ctx.param_num(ctx.base, "run.days"),
+                  f" days from the area's census{when}, with no warm-up")
+    elif ctx.same("run.days") and ctx.same("run.warmup_days"):
         length = ("a results period of ", ctx.param_num(ctx.base, "run.days"),
                   " days after a warm-up of ", ctx.param_num(ctx.base, "run.warmup_days"),
                   " days")
