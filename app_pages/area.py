@@ -20,9 +20,9 @@ import streamlit as st
 
 import sim
 import sim.area as area_lib
+import sim.readout as ro
 from app_pages import common
 from sim.area.files import area_yaml, read_area
-import sim.readout as ro
 from sim.readout import planning
 
 ss = st.session_state
@@ -130,7 +130,8 @@ with st.expander("How your figures become model settings", expanded=True):
 # ----------------------------------------------------------------------------------- fit
 st.subheader("3. Fit to your monthly figures")
 st.caption("Fits the admission rate, the pathway split, the residual waits and the treatment "
-           "stays (to bed occupancy) to the Monthly sheet, with common random numbers, on a copy of the area scaled to the size below "
+           "stays (to bed occupancy) to the Monthly sheet, with common random numbers, on a "
+           "copy of the area scaled to the size below "
            "(quicker; people and every capacity are scaled together). Targets without a local "
            "figure keep the national default, and the table says so.")
 f1, f2, f3 = st.columns(3)

@@ -5,13 +5,14 @@ moved to bring one published local figure within its tolerance. Update the table
 ``schema.RATES``, whose keys are its names) when parameters are renamed.
 
 Method: scipy.optimize.least_squares on the logarithms of the multipliers whose target the
-area gives, with relative errors in units of each target's tolerance as residuals. Every evaluation runs the same replications
-with the same seed (common random numbers), so two nearby multipliers meet the same people
-and the finite differences measure the multiplier, not chance. To keep it quick the area is
-run at a fraction of its size (``population``): people, every capacity and every count
-target are scaled by the same fraction, and the census is replaced by a warm-up (rates are
-fitted in the steady state). Queues in a smaller system are a little more variable, so the
-report gives the model's figures scaled back to the whole area.
+area gives, with relative errors in units of each target's tolerance as residuals. Every
+evaluation runs the same replications with the same seed (common random numbers), so two
+nearby multipliers meet the same people and the finite differences measure the multiplier,
+not chance. To keep it quick the area is run at a fraction of its size (``population``):
+people, every capacity and every count target are scaled by the same fraction, and the
+census is replaced by a warm-up (rates are fitted in the steady state). Queues in a smaller
+system are a little more variable (and a much smaller copy gridlocks more often: the fit
+says so), so the report gives the model's figures scaled back to the whole area.
 """
 
 from __future__ import annotations
