@@ -19,6 +19,8 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
+from .tables import nominal_date
+
 
 @dataclass(frozen=True)
 class Measure:
@@ -77,9 +79,7 @@ COLUMNS = ["scenario", "month", "month_start", "days", "measure", "label", "unit
 
 def start_date(res) -> tuple[date, bool]:
     """The date of day 0 of the results period and whether it is a real date (a census
-    start date) or nominal (1 April of a nominal year plus the warm-up)."""
-    from .tables import nominal_date
-
+    start date) or nominal (:func:`sim.readout.tables.nominal_date`)."""
     census = getattr(res.params, "census", None)
     return nominal_date(res, 0), census is not None and census.start_date is not None
 
