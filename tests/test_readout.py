@@ -318,3 +318,12 @@ def test_simulated_population_and_place_are_stated_once():
     text = ro.place_text(area)
     assert text.startswith("the local area example_area (Example place")
     assert "with figures from ONS Census 2021" in text
+
+
+def test_scenarios_are_titled_as_a_planner_names_them_on_an_area_too():
+    from sim.readout.catalogue import scenario_title
+
+    assert scenario_title("integrated") == "Integrated care"
+    assert scenario_title("example_area.integrated") == "Integrated care, example_area"
+    assert scenario_title("example_area") == "example_area"        # the area's own baseline
+    assert scenario_title("plan.v2") == "plan.v2"                  # not a named scenario

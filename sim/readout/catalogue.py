@@ -417,5 +417,11 @@ SCENARIO_TITLES = {
 
 
 def scenario_title(name: str) -> str:
-    """The planner's name of a scenario."""
-    return SCENARIO_TITLES.get(name, name)
+    """The planner's name of a scenario. A named scenario applied to a local area
+    (``area.scenario``, as sim.load_scenario names it) reads "Integrated care, my_area"."""
+    if name in SCENARIO_TITLES:
+        return SCENARIO_TITLES[name]
+    area, dot, scenario = name.rpartition(".")
+    if dot and area and scenario in SCENARIO_TITLES:
+        return f"{SCENARIO_TITLES[scenario]}, {area}"
+    return name
