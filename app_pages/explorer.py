@@ -84,6 +84,7 @@ e2.number_input("Years simulated", min_value=0.25, max_value=10.0, step=0.25, ke
 e3.number_input("Replications per step", min_value=2, max_value=50, step=1,
                 key="x|replications",
                 help="Each step is run this many times; 5 is usually enough to see the shape.")
+st.caption(f"{int(ss['c|population']):,} people aged 65+ today.")
 
 if len(values) < 2:
     st.warning("These settings give a single step. Widen the range or start from a scenario "

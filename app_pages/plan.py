@@ -91,7 +91,8 @@ e1.number_input("People aged 65+", min_value=100, max_value=5_000_000, step=5_00
                 key="c|population", help="Shared with the Compare page.")
 e2.number_input("Years simulated", min_value=0.25, max_value=10.0, step=0.25, key="c|years",
                 format="%.2f", help="Shared with the Compare page.")
-st.caption(f"Today's {svc.label}: **{today:,.0f}** {svc.unit}. " + start_note(start))
+st.caption(f"{start.population.size:,} people aged 65+ today. Today's {svc.label}: "
+           f"**{today:,.0f}** {svc.unit}. " + start_note(start))
 
 status = st.container()
 if st.button("Find the capacity", type="primary", key="plan_run_button",
