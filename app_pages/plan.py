@@ -39,7 +39,8 @@ ss.setdefault("x|plan_share", 95)
 ss.setdefault("x|plan_reps", 10)
 
 c1, c2 = st.columns(2)
-base_name = c1.selectbox("Start from scenario", names, key="x|plan_base")
+base_name = c1.selectbox("Start from scenario", names, key="x|plan_base",
+                         format_func=ro.catalogue.scenario_title)
 c1.caption(common.description(base_name))
 service = c2.selectbox("Service to size", list(SZ.SERVICES), key="x|plan_service",
                        format_func=lambda k: SZ.SERVICES[k].label.capitalize())
