@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from ..census import warmup_days_used
 from . import fmt as F
 from .catalogue import PAYER, TOTAL_ROW
 from .stats import paired, t_interval
@@ -242,9 +243,8 @@ def price_year(cmp: Comparison) -> str:
 def money_note(cmp: Comparison) -> str:
     """The caption line every money figure carries: price year and run length."""
     p = cmp.results[cmp.baseline].params
-    warmup = 0 if p.census is not None else p.run.warmup_days  # a census start has none
     return (f"All money in {price_year(cmp)} prices (HM Treasury GDP deflator); "
-            f"{run_length(p.run.days, warmup or None)}.")
+            f"{run_length(p.run.days, warmup_days_used(p) or None)}.")
 
 
 def _split_frame(base: Results, alt: Results) -> pd.DataFrame:

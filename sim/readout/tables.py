@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from ..census import warmup_days_used
 from . import fmt
 from . import stats as S
 from .catalogue import FLOW, KEY_METRICS, PAYERS, TOTAL_ROW, metric, service_name
@@ -154,8 +155,8 @@ def nominal_date(res: Results, day: float) -> date:
     census = getattr(p, "census", None)
     if census is not None and census.start_date is not None:
         return census.start_date + timedelta(days=int(day))
-    warmup = 0 if census is not None else p.run.warmup_days
-    return date(2001, 4, 1) + timedelta(days=int(p.run.start_day_of_year + warmup + day))
+    return date(2001, 4, 1) + timedelta(
+        days=int(p.run.start_day_of_year + warmup_days_used(p) + day))
 
 
 def daily_bands(cmp: Comparison, column: str) -> pd.DataFrame:
