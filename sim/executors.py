@@ -161,14 +161,10 @@ def _worker_main(conn, parent_pid: int) -> None:  # pragma: no cover - runs in t
     import pickle
     import signal
 
-    _die_with_parent()
+    _die_with_parent(parent_pid)
     # Ctrl-C is the parent's to handle: it stops the pool (and so this worker) itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     while True:
-        # Poll rather than block, so a parent gone without a signal is noticed.
-        while not conn.poll(1.0):
-            if os.getppid() != parent_pid:
-                os._exit(0)
         try:
             message = conn.recv()
         except (EOFError, OSError):
@@ -185,18 +181,23 @@ def _worker_main(conn, parent_pid: int) -> None:  # pragma: no cover - runs in t
                 conn.send((key, False, pickle.dumps(RuntimeError(repr(exc)))))
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child
-    """Linux: ask the kernel to send SIGKILL to this worker when its parent dies."""
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        import ctypes
-        import signal
+def _die_with_parent(parent_pid: int) -> None:  # pragma: no cover - runs in the child
+    """Leave as soon as the parent process has gone, even in the middle of a replication.
 
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except Exception:  # not fatal: the worker also polls its parent's pid
-        pass
+    Not the kernel's parent-death signal (Linux ``PR_SET_PDEATHSIG``): that fires when the
+    parent *thread* that started the worker ends, and pools are started from threads that
+    end (the app's warm-up, each run's reader), so the workers died with them and every
+    run paid for starting a new pool."""
+    import os
+    import threading
+    import time
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True, name="caresim-parent-watch").start()
 
 
 class _Worker:

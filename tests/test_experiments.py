@@ -143,6 +143,36 @@ def test_a_dead_worker_process_becomes_failures_and_finished_work_is_kept():
     assert all(r == i * 10 or r == ("failed", i) for i, r in enumerate(out))
 
 
+def _pid(_: int) -> int:
+    return os.getpid()
+
+
+def _no_error(item, exc):
+    raise exc
+
+
+def test_a_pool_started_by_a_thread_outlives_the_thread():
+    """The app starts its pool from threads that end (the warm-up, each run's reader); the
+    next run must find the same workers, not pay for starting new ones."""
+    import threading
+
+    from sim import executors
+
+    shutdown()
+    first: list[int] = []
+    starter = threading.Thread(
+        target=lambda: first.extend(ProcessExecutor(workers=2).map(_pid, [0, 1], _no_error)))
+    starter.start()
+    starter.join()
+    time.sleep(1.5)  # longer than a worker takes to notice that it should leave
+    pool = executors._pools[2]
+    assert pool.alive
+    again = ProcessExecutor(workers=2).map(_pid, [0, 1, 2, 3], _no_error)
+    assert executors._pools[2] is pool
+    assert set(again) == {w.process.pid for w in pool.workers}
+    assert set(first) <= set(again)
+
+
 def test_progress_bar_shows_done_total_and_rate(capsys):
     with ProgressBar(desc="reps", disable=False) as bar:
         for k in range(1, 6):
