@@ -32,6 +32,7 @@ from ..rng import COMMUNITY, DISCHARGE, PersonDraws
 
 # Index of the fixed per-person draw behind a later key-worker offer (far above any counter).
 KEY_WORKER_DRAW = 1 << 40
+_STANDARD_NORMAL = NormalDist()
 
 if TYPE_CHECKING:
     from ..engine import Model
@@ -350,10 +351,9 @@ class Community:
             return
         threshold, noise_scale = bar
         # A fixed draw per person (not a counter), so enrolment never shifts other draws.
-        u = float(PersonDraws.uniforms(np.array([person.rkey], dtype=np.uint64), DISCHARGE,
-                                       KEY_WORKER_DRAW)[0])
+        u = PersonDraws.fixed_uniform(person.rkey, DISCHARGE, KEY_WORKER_DRAW)
         score = (math.log(self.crisis_rate_peak(person, levers=False) + 1e-12)
-                 + NormalDist().inv_cdf(u) * noise_scale)
+                 + _STANDARD_NORMAL.inv_cdf(u) * noise_scale)
         if score >= threshold:
             person.key_worker = True
             self.m.key_workers.add(self.m.env.now, 1)
