@@ -268,12 +268,12 @@ class Community:
         now = m.env.now
         if kind == CRISIS:
             if m.draw.uniform(person, COMMUNITY) * self.peak < m.cal.crisis_multiplier(now):
-                m.hospital.crisis(person)
+                m.hospital.crisis(person, at_once=True)
                 return
         elif kind == EXCESS_CRISIS:
             person.excess_crisis_at = math.inf
             m.rec.count("excess_crises", now)
-            m.hospital.crisis(person, certain_admission=True)
+            m.hospital.crisis(person, certain_admission=True, at_once=True)
             return
         elif kind == DEATH:
             m.die(person, "care_home" if person.location == CARE_HOME else "community")

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..population import ACUTE, CARE_HOME, ED, Person
+from ..processes import ImmediateProcess
 from ..rng import HOSPITAL
 
 if TYPE_CHECKING:
@@ -109,8 +110,13 @@ class Hospital:
             env.process(self.episode(person))
 
     # ----------------------------------------------------------------------------------
-    def crisis(self, person: Person, certain_admission: bool = False) -> None:
-        """A crisis reaches A&E (called by the community at the time of the crisis)."""
+    def crisis(self, person: Person, certain_admission: bool = False,
+               at_once: bool = False) -> None:
+        """A crisis reaches A&E (called by the community at the time of the crisis).
+
+        ``at_once``: the caller is an event callback that does nothing after this call, so an
+        admission's first step may run now rather than through an ``Initialize`` event (see
+        :mod:`sim.processes`); a caller inside a process step must leave it False."""
         m = self.m
         env = m.env
         now = env.now
@@ -128,7 +134,10 @@ class Hospital:
             p = self.under_pressure(p)
         u = m.draw.uniform(person, HOSPITAL)
         if u < p:
-            env.process(self.episode(person))
+            if at_once:
+                ImmediateProcess(env, self.episode(person))
+            else:
+                env.process(self.episode(person))
         else:
             if u < quiet_day:
                 # Sent home because the beds were full: a cost of pressure, so counted.
