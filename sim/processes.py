@@ -41,6 +41,9 @@ class ImmediateProcess(simpy.Process):
         self._generator = generator
         self._value = PENDING
         self._target = None
+        remember = getattr(env, "remember", None)
+        if remember is not None:
+            remember(self)
         self._resume(_STARTED)
 
     def _resume(self, event) -> None:
