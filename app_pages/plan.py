@@ -146,7 +146,7 @@ else:
         color=alt.Color("verdict:N", title="Service level",
                         scale=alt.Scale(domain=["holds", "does not hold"],
                                         range=["#2a7d2e", "#c0392b"]),
-                        legend=alt.Legend(orient="bottom")),
+                        legend=alt.Legend(orient="bottom", labelLimit=400)),
         tooltip=[alt.Tooltip("capacity:Q", title=result.service.label, format=",.0f"),
                  alt.Tooltip("value:Q", title="Average", format=",.1f"),
                  alt.Tooltip("met:N", title="Replications meeting it")])

@@ -159,10 +159,14 @@ def _band_chart(cmp: sim.Comparison, column: str, title: str, y_title: str,
     data["date"] = pd.to_datetime(data["date"])
     days = next(iter(cmp.results.values())).params.run.days
     fmt = "%b" if days <= 366 else "%b %Y"
-    x = alt.X("date:T", title=None, axis=alt.Axis(format=fmt, labelAngle=0))
+    # One tick per month (every 6 or 12 over several years): left to itself Vega-Lite puts
+    # ticks every two weeks, and a month's name then appears two or three times.
+    step = 1 if days <= 366 else 6 if days <= 5 * 366 else 12
+    x = alt.X("date:T", title=None, axis=alt.Axis(
+        format=fmt, labelAngle=0, tickCount={"interval": "month", "step": step}))
     colour = alt.Color("scenario:N", scale=_colors(cmp), title="Scenario",
                        legend=alt.Legend(orient="top", symbolType="stroke", symbolOpacity=1,
-                                         symbolStrokeWidth=3))
+                                         symbolStrokeWidth=3, labelLimit=400))
     band = alt.Chart(data).mark_area(opacity=0.2).encode(
         x=x, y=alt.Y("low:Q", title=y_title), y2="high:Q", color=colour)
     line = alt.Chart(data).mark_line(strokeWidth=1.5).encode(
@@ -264,7 +268,7 @@ def render_who_pays(cmp: sim.Comparison) -> None:
         bars = base.mark_bar().encode(
             x=alt.X("net_m:Q", title=x_title),
             color=alt.Color("scenario:N", scale=_colors(cmp, alternatives), title="Scenario",
-                            legend=alt.Legend(orient="top")),
+                            legend=alt.Legend(orient="top", labelLimit=400)),
             tooltip=[alt.Tooltip("scenario:N", title="Scenario"),
                      alt.Tooltip("row:N", title="Partner"),
                      alt.Tooltip("net_m:Q", title="Net cash change (£m a year)", format="+,.2f"),
@@ -321,7 +325,7 @@ def _grouped_bars(cmp: sim.Comparison, table, category: str, value: str, categor
         x=alt.X(f"{value}:Q", title=axis_title),
         yOffset=alt.YOffset("scenario:N", sort=list(cmp.results)),
         color=alt.Color("scenario:N", scale=_colors(cmp), title="Scenario",
-                        legend=alt.Legend(orient="top")),
+                        legend=alt.Legend(orient="top", labelLimit=400)),
         tooltip=[alt.Tooltip("scenario:N", title="Scenario"),
                  alt.Tooltip(f"{category}:N", title=category_title),
                  alt.Tooltip(f"{value}:Q", title=value_title, format=",.0f")],

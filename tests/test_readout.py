@@ -327,3 +327,13 @@ def test_scenarios_are_titled_as_a_planner_names_them_on_an_area_too():
     assert scenario_title("example_area.integrated") == "Integrated care, example_area"
     assert scenario_title("example_area") == "example_area"        # the area's own baseline
     assert scenario_title("plan.v2") == "plan.v2"                  # not a named scenario
+
+
+def test_charts_over_time_name_each_month_once_and_scenarios_in_full(cmp, app):
+    """Vega-Lite's own ticks fall every two weeks, so a month's name showed two or three
+    times along the axis; and its legend cut scenario names at 160 pixels."""
+    spec = app._band_chart(cmp, "acute_occupied", "Beds", "beds").to_dict()
+    for layer in spec["layer"]:
+        enc = layer["encoding"]
+        assert enc["x"]["axis"]["tickCount"] == {"interval": "month", "step": 1}
+        assert enc["color"]["legend"]["labelLimit"] >= 400
