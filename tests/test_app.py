@@ -435,6 +435,8 @@ def test_early_estimates_give_the_average_change_without_a_range():
     # Nobody counts half an admission.
     assert ro.estimate("emergency_admissions", 0.5) == \
         "less than one more a year (emergency admissions)"
+    # An average is not counted in whole things: a third of a day at home each is a number.
+    assert ro.estimate("days_at_home_per_person", 0.3) == "about 0.3 more days at home per person"
 
 
 def test_totals_are_scaled_to_a_year_and_rates_are_not():

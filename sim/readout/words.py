@@ -50,15 +50,18 @@ def _sig_for(kind: str, low: float, high: float) -> int:
     return 4
 
 
-def _sentence(kind: str, noun: str, year: str, diff: float, sig: int = 2) -> str:
+def _sentence(kind: str, noun: str, year: str, diff: float, sig: int = 2,
+              countable: bool = True) -> str:
     m = magnitude(kind, abs(diff), sig)
     w = _words(kind, diff > 0)
     if kind == "money":
         return f"about {m} {w}{year} {noun}"
     if kind == "share":
         return f"{noun} about {m}{_points(kind, abs(diff), sig)} {w}"
-    if kind == "count" and abs(diff) < 1:
-        # Half an admission is not a thing a planner can count: say it is under one.
+    if kind == "count" and countable and abs(diff) < 1:
+        # Half an admission is not a thing a planner can count: say it is under one. An
+        # average (days at home per person, people delayed on a day) is a number like any
+        # other: 0.3 more days at home each, over 50,000 people, is 15,000 days.
         return f"less than one {w}{year} ({noun})"
     return f"about {m} {w} {noun}{year}"
 
@@ -77,7 +80,7 @@ def headline(name: str, diff: float, low: float, high: float, per_year: bool = T
     if v == "same":
         return Headline(name, f"no difference in {m.topic}", v)
     if not (math.isfinite(low) and math.isfinite(high)):
-        text = _sentence(kind, m.noun, year, diff)
+        text = _sentence(kind, m.noun, year, diff, countable=m.is_total)
         return Headline(name, text + " (too few replications for a range)", v)
     if v == "unclear":
         lo, hi = sorted((low, high))
@@ -88,7 +91,8 @@ def headline(name: str, diff: float, low: float, high: float, per_year: bool = T
         return Headline(name, text, v)
     a, b = sorted((abs(low), abs(high)))
     sig = _sig_for(kind, a, b)
-    text = (f"{_sentence(kind, m.noun, year, diff, sig)}, between {magnitude(kind, a, sig)} "
+    text = (f"{_sentence(kind, m.noun, year, diff, sig, countable=m.is_total)}, between "
+            f"{magnitude(kind, a, sig)} "
             f"and {magnitude(kind, b, sig)}")
     return Headline(name, text, v)
 
@@ -102,7 +106,8 @@ def estimate(name: str, diff: float, per_year: bool = True) -> str:
     if diff == 0:
         return f"no difference in {m.topic} so far"
     year = " a year" if per_year and m.is_total else ""
-    return _sentence(m.kind if m.kind != "flag" else "count", m.noun, year, diff)
+    return _sentence(m.kind if m.kind != "flag" else "count", m.noun, year, diff,
+                     countable=m.is_total)
 
 
 def format_value(name: str, value: float) -> str:
