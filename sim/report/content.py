@@ -12,6 +12,8 @@ import math
 from pathlib import Path
 from typing import Any
 
+from ..readout.catalogue import scenario_title
+
 from .appendix import measures_section, stress_section
 from .assumptions import assumptions_section, validation_section
 from .data import VALIDATION_CSV, Ctx, differing, in_play, read_validation, run_info
@@ -54,9 +56,11 @@ def build(cmp, meta: dict[str, Any] | None = None,
             texts = block.items
         for t in texts:
             page1 += [{"text": n.text, "value": n.value, "source": n.source} for n in nums(t)]
-    names = ctx.alts[0] if len(ctx.alts) == 1 else (", ".join(ctx.alts[:-1]) + " and "
-                                                     + ctx.alts[-1])
-    title = f"{names} compared with {ctx.base}"
+    # The title names scenarios as a board does ("Integrated care"); the body keeps the run's
+    # own names, which its tables and sentences are keyed by.
+    alts = [scenario_title(a) for a in ctx.alts]
+    names = alts[0] if len(alts) == 1 else (", ".join(alts[:-1]) + " and " + alts[-1])
+    title = f"{names} compared with {scenario_title(ctx.base)}"
     reps = min(ctx.replications().values())
     subtitle = rich("Board report from the caresim simulation of care for people aged 65+ \u00b7 ",
                     Num(str(reps), float(reps), "run:replications"), " paired replications \u00b7 "
